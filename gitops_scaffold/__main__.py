@@ -1,0 +1,3 @@
+from gitops_scaffold.cli import main
+
+main()

@@ -1,0 +1,369 @@
+"""The answers model: typed keys, defaults, and the cross-reference rules.
+
+``Answers`` mirrors the contract in DESIGN.md §1 key for key. Field-level rules (types, DNS-1123
+names, pinned tags) live on the fields; rules that need the whole file (references, duplicates,
+production never auto-syncing) live in ``cross_check`` so every problem can be reported at once,
+each with the key path it belongs to.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+ANSWERS_VERSION = 1
+DEFAULT_ARGOCD_CHART_VERSION = "10.1.1"
+IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,\-?]+$")
+_DURATION = re.compile(r"^([0-9]+h)?([0-9]+m)?([0-9]+s)?$")
+_IMAGE = re.compile(r"^[a-z0-9]+([._\-/:][a-z0-9]+)*$")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}$")
+_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.\-]+)?$")
+_HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.\-]+(:[0-9]+)?(/[A-Za-z0-9._~\-/%]*)?$")
+_GIT_URL = re.compile(r"^(https://[A-Za-z0-9.\-]+(:[0-9]+)?/|git@[A-Za-z0-9.\-]+:)[A-Za-z0-9._~\-/]+$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_\-/]+$")
+_SECRET_KEY = re.compile(r"^[A-Za-z0-9/_+=.@\-]+$")
+_HTTP_PATH = re.compile(r"^/[A-Za-z0-9._~\-/]*$")
+_SLACK_CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
+_GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.@\-:/]{0,127}$")
+
+
+def _dns_label(value: str) -> str:
+    if len(value) > 63:
+        raise ValueError(f"{value!r} is longer than 63 characters (a DNS-1123 label)")
+    if not _DNS_LABEL.match(value):
+        raise ValueError(
+            f"{value!r} is not a DNS-1123 label: lowercase letters, digits and '-', "
+            "starting and ending with a letter or digit"
+        )
+    return value
+
+
+def _pattern(regex: re.Pattern[str], expected: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not regex.match(value):
+            raise ValueError(f"{value!r} is not {expected}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _hostname(value: str) -> str:
+    if len(value) > 253 or not _DNS_SUBDOMAIN.match(value):
+        raise ValueError(f"{value!r} is not a DNS host name (lowercase, dot-separated labels)")
+    return value
+
+
+def _pinned_tag(value: str) -> str:
+    if value == "latest":
+        raise ValueError("'latest' is not a pinned tag; name a release such as 'v1.4.2'")
+    if not _TAG.match(value):
+        raise ValueError(f"{value!r} is not a container image tag")
+    return value
+
+
+def _cron(value: str) -> str:
+    fields = value.split()
+    if len(fields) != 5 or not all(_CRON_FIELD.match(field) for field in fields):
+        raise ValueError(f"{value!r} is not a five-field cron schedule such as '0 8 * * MON-FRI'")
+    return value
+
+
+def _duration(value: str) -> str:
+    if not value or not _DURATION.match(value):
+        raise ValueError(f"{value!r} is not a duration such as '2h' or '1h30m'")
+    return value
+
+
+Name = Annotated[str, StringConstraints(strict=True), AfterValidator(_dns_label)]
+Hostname = Annotated[str, StringConstraints(strict=True), AfterValidator(_hostname)]
+HttpsUrl = Annotated[str, StringConstraints(strict=True), _pattern(_HTTPS_URL, "an https:// URL")]
+HttpPath = Annotated[str, StringConstraints(strict=True), _pattern(_HTTP_PATH, "an HTTP path")]
+ChartVersion = Annotated[
+    str, StringConstraints(strict=True), _pattern(_VERSION, "a chart version such as '1.2.3'")
+]
+
+
+class Strict(BaseModel):
+    """Base of every answers section: unknown keys are errors, values are not coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Repo(Strict):
+    url: Annotated[str, _pattern(_GIT_URL, "a Git URL (https://host/org/repo or git@host:org/repo)")]
+    revision: Annotated[
+        str, StringConstraints(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9._\-/]+$")
+    ] = "main"
+
+
+class Sso(Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9 _\-]+$")]
+    issuer: HttpsUrl
+    client_id: Annotated[
+        str, StringConstraints(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9._\-]+$")
+    ]
+
+
+class ArgoCD(Strict):
+    namespace: Name = "argocd"
+    chart_version: ChartVersion = DEFAULT_ARGOCD_CHART_VERSION
+    domain: Hostname | None = None
+    ingress_class: Name = "nginx"
+    ha: bool = True
+    sso: Sso | None = None
+    system_nodes: bool = True
+
+
+class Eks(Strict):
+    cluster_name: Annotated[
+        str, StringConstraints(min_length=1, max_length=100, pattern=r"^[0-9A-Za-z][A-Za-z0-9\-_]*$")
+    ]
+    role_arn: Annotated[str, _pattern(_ROLE_ARN, "an IAM role ARN")]
+
+
+class Cluster(Strict):
+    name: Name
+    server: HttpsUrl
+    eks: Eks | None = None
+    # Where a non-EKS remote cluster's bearer token and CA live in AWS Secrets Manager;
+    # External Secrets turns it into Argo CD's cluster secret, so no credential is in Git.
+    credentials_secret: Annotated[str, _pattern(_SECRET_KEY, "a secret name")] | None = None
+
+    @property
+    def in_cluster(self) -> bool:
+        return self.server == IN_CLUSTER_SERVER
+
+
+class SyncWindow(Strict):
+    kind: Literal["allow", "deny"]
+    schedule: Annotated[str, AfterValidator(_cron)]
+    duration: Annotated[str, AfterValidator(_duration)]
+    manual_sync: bool = False
+    timezone: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]+(/[A-Za-z_+\-0-9]+)*$")] | None = (
+        None
+    )
+
+
+class Environment(Strict):
+    name: Name
+    cluster: Name
+    production: bool | None = None  # default: the last environment is production
+    auto_sync: bool | None = None  # default: False for production, True otherwise
+    prune: bool | None = None  # default: = auto_sync
+    self_heal: bool = True
+    namespace_suffix: Annotated[
+        str, StringConstraints(max_length=20, pattern=r"^(-[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$")
+    ] | None = None  # default: "-<name>", "" for production
+    image_updates: bool = False
+    sync_windows: list[SyncWindow] = Field(default_factory=list)
+
+
+class Team(Strict):
+    name: Name
+    groups: Annotated[
+        list[Annotated[str, _pattern(_GROUP, "an SSO group name")]], Field(min_length=1)
+    ]
+    admin: bool = False
+
+
+class Migrations(Strict):
+    command: Annotated[list[Annotated[str, StringConstraints(min_length=1)]], Field(min_length=1)]
+
+
+class Ingress(Strict):
+    host: Hostname
+    path: HttpPath = "/"
+
+
+class Autoscaling(Strict):
+    min: Annotated[int, Field(ge=1, le=1000)]
+    max: Annotated[int, Field(ge=1, le=1000)]
+    cpu: Annotated[int, Field(ge=1, le=100)] = 70
+
+    @model_validator(mode="after")
+    def _min_not_above_max(self) -> Autoscaling:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        return self
+
+
+class Service(Strict):
+    name: Name
+    team: Name
+    image: Annotated[str, StringConstraints(max_length=255), _pattern(_IMAGE, "an image reference without tag")]
+    tag: Annotated[str, AfterValidator(_pinned_tag)]
+    port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    health_path: HttpPath = "/health"
+    replicas: Annotated[int, Field(ge=1, le=1000)] = 2
+    migrations: Migrations | None = None
+    ingress: Ingress | None = None
+    autoscaling: Autoscaling | None = None
+    database_secret: Annotated[str, _pattern(_SECRET_KEY, "a Secrets Manager secret name")] | None = None
+
+
+class Addon(Strict):
+    name: Name
+    # For the built-in add-ons these come from the catalog; another add-on must name them all.
+    repo_url: Annotated[str, _pattern(re.compile(r"^(https://|oci://)[A-Za-z0-9.\-/_:]+$"), "a chart repository URL")] | None = None
+    chart: Name | None = None
+    version: ChartVersion | None = None
+    namespace: Name | None = None
+
+
+class Slack(Strict):
+    deployments: Annotated[str, _pattern(_SLACK_CHANNEL, "a Slack channel name")]
+    alerts: Annotated[str, _pattern(_SLACK_CHANNEL, "a Slack channel name")]
+
+
+class Notifications(Strict):
+    slack: Slack
+
+
+class ImageUpdater(Strict):
+    registry: Annotated[str, _pattern(re.compile(r"^[a-z0-9.\-]+(:[0-9]+)?(/[a-z0-9._\-]+)*$"), "a registry host")]
+
+
+def _default_platform() -> list[Addon]:
+    return [Addon(name=n) for n in ("ingress-nginx", "cert-manager", "external-secrets", "karpenter")]
+
+
+class Answers(Strict):
+    version: Literal[1] = 1
+    repo: Repo
+    argocd: ArgoCD = Field(default_factory=ArgoCD)
+    clusters: Annotated[list[Cluster], Field(min_length=1)]
+    environments: Annotated[list[Environment], Field(min_length=1)]
+    teams: Annotated[list[Team], Field(min_length=1)]
+    services: list[Service] = Field(default_factory=list)
+    platform: list[Addon] = Field(default_factory=_default_platform)
+    notifications: Notifications | None = None
+    image_updater: ImageUpdater | None = None
+
+
+# --- rules that need the whole file -------------------------------------------------------
+
+Loc = tuple[str | int, ...]
+
+
+class Problem(BaseModel):
+    """One thing wrong with the answers, at a key path such as ('services', 0, 'team')."""
+
+    loc: Loc
+    message: str
+
+
+def is_production(answers: Answers, index: int) -> bool:
+    env = answers.environments[index]
+    if env.production is not None:
+        return env.production
+    return index == len(answers.environments) - 1
+
+
+def _duplicates(section: str, names: list[str]) -> list[Problem]:
+    seen: set[str] = set()
+    problems = []
+    for index, name in enumerate(names):
+        if name in seen:
+            problems.append(Problem(loc=(section, index, "name"), message=f"duplicate name {name!r}"))
+        seen.add(name)
+    return problems
+
+
+def _choices(names: list[str]) -> str:
+    return ", ".join(repr(n) for n in names) or "(none defined)"
+
+
+def cross_check(answers: Answers) -> list[Problem]:
+    """Every problem that a single field cannot see, in file order."""
+    from gitops_scaffold.catalog import ADDONS
+
+    problems: list[Problem] = []
+    for section in ("clusters", "environments", "teams", "services", "platform"):
+        items = getattr(answers, section)
+        problems += _duplicates(section, [item.name for item in items])
+
+    cluster_names = [c.name for c in answers.clusters]
+    team_names = [t.name for t in answers.teams]
+    for index, env in enumerate(answers.environments):
+        where: Loc = ("environments", index)
+        if env.cluster not in cluster_names:
+            problems.append(Problem(
+                loc=(*where, "cluster"),
+                message=f"unknown cluster {env.cluster!r}; expected one of {_choices(cluster_names)}",
+            ))
+        if is_production(answers, index) and env.auto_sync:
+            problems.append(Problem(
+                loc=(*where, "auto_sync"),
+                message=f"production environment {env.name!r} must not auto-sync; set auto_sync: false",
+            ))
+        if env.image_updates and answers.image_updater is None:
+            problems.append(Problem(
+                loc=(*where, "image_updates"),
+                message="image updates need an 'image_updater' section with the registry",
+            ))
+
+    for index, service in enumerate(answers.services):
+        if service.team not in team_names:
+            problems.append(Problem(
+                loc=("services", index, "team"),
+                message=f"unknown team {service.team!r}; expected one of {_choices(team_names)}",
+            ))
+        for env_index, env in enumerate(answers.environments):
+            namespace = service.name + suffix_of(answers, env_index)
+            if len(namespace) > 63:
+                problems.append(Problem(
+                    loc=("services", index, "name"),
+                    message=f"namespace {namespace!r} for environment {env.name!r} is longer than 63 characters",
+                ))
+
+    problems += _namespace_clashes(answers)
+    for index, addon in enumerate(answers.platform):
+        if addon.name not in ADDONS:
+            missing = [k for k in ("repo_url", "chart", "version", "namespace") if getattr(addon, k) is None]
+            if missing:
+                problems.append(Problem(
+                    loc=("platform", index, missing[0]),
+                    message=(
+                        f"add-on {addon.name!r} is not built in ({_choices(sorted(ADDONS))}); "
+                        f"give its {', '.join(missing)}"
+                    ),
+                ))
+    return problems
+
+
+def suffix_of(answers: Answers, index: int) -> str:
+    env = answers.environments[index]
+    if env.namespace_suffix is not None:
+        return env.namespace_suffix
+    return "" if is_production(answers, index) else f"-{env.name}"
+
+
+def _namespace_clashes(answers: Answers) -> list[Problem]:
+    """Two environments on one cluster must not put a service in the same namespace."""
+    problems = []
+    seen: dict[tuple[str, str], str] = {}
+    for index, env in enumerate(answers.environments):
+        key = (env.cluster, suffix_of(answers, index))
+        if key in seen:
+            problems.append(Problem(
+                loc=("environments", index, "namespace_suffix"),
+                message=(
+                    f"environments {seen[key]!r} and {env.name!r} share cluster {env.cluster!r} "
+                    f"and namespace suffix {key[1]!r}; give one a different namespace_suffix"
+                ),
+            ))
+        seen.setdefault(key, env.name)
+    return problems
