@@ -39,6 +39,10 @@ def resolve(answers: Answers) -> Json:
         "image_updater": _dump(answers.image_updater),
         "image_update_environments": [e["name"] for e in envs if e["image_updates"]],
         "production_environments": [e["name"] for e in envs if e["production"]],
+        # Where the ingress controller runs (service NetworkPolicies admit it), or None.
+        "ingress_controller_namespace": next(
+            (a["namespace"] for a in addons if a["name"] == "ingress-nginx"), None
+        ),
     }
 
 
