@@ -2,6 +2,18 @@
 
 A pin changes only with a release of gitops-scaffold (or ``scaffold upgrade``), never at sync
 time, so every cluster runs exactly what was reviewed.
+
+Each pin is a chart version published in its repository (checked against the repository
+index or the OCI registry when the pin was last moved):
+
+- ingress-nginx 4.15.1 (controller v1.15.1); anything below 4.11.5 / 4.12.1 carries
+  CVE-2025-1974 ("IngressNightmare").
+- cert-manager v1.21.2: the jetstack repository names versions with the ``v``.
+- external-secrets 2.10.0: serves only ``external-secrets.io/v1`` (``v1beta1`` stopped being
+  served in 0.17), which is the API every ExternalSecret we generate uses.
+- karpenter 1.14.1 from the public ECR OCI registry; ``oci://`` makes Argo CD pull it as an
+  OCI source (``source_url`` in the template data appends the chart name).
+- argocd-image-updater 1.0.1 (app v1.0.1): the first line with the ``ImageUpdater`` resource.
 """
 
 from __future__ import annotations
@@ -19,23 +31,38 @@ class AddonSpec(NamedTuple):
 
 ADDONS: dict[str, AddonSpec] = {
     "ingress-nginx": AddonSpec(
-        "https://kubernetes.github.io/ingress-nginx", "ingress-nginx", "4.11.3", "ingress-nginx",
+        "https://kubernetes.github.io/ingress-nginx",
+        "ingress-nginx",
+        "4.15.1",
+        "ingress-nginx",
         "Ingress controller for service and Argo CD ingresses",
     ),
     "cert-manager": AddonSpec(
-        "https://charts.jetstack.io", "cert-manager", "v1.16.2", "cert-manager",
+        "https://charts.jetstack.io",
+        "cert-manager",
+        "v1.21.2",
+        "cert-manager",
         "TLS certificates for ingresses",
     ),
     "external-secrets": AddonSpec(
-        "https://charts.external-secrets.io", "external-secrets", "0.10.7", "external-secrets",
+        "https://charts.external-secrets.io",
+        "external-secrets",
+        "2.10.0",
+        "external-secrets",
         "Secrets from AWS Secrets Manager, so no secret value lives in Git",
     ),
     "karpenter": AddonSpec(
-        "public.ecr.aws/karpenter", "karpenter", "1.1.1", "kube-system",
+        "oci://public.ecr.aws/karpenter",
+        "karpenter",
+        "1.14.1",
+        "kube-system",
         "Node autoscaling for EKS clusters",
     ),
     "argocd-image-updater": AddonSpec(
-        "https://argoproj.github.io/argo-helm", "argocd-image-updater", "1.0.1", "argocd",
+        "https://argoproj.github.io/argo-helm",
+        "argocd-image-updater",
+        "1.0.1",
+        "argocd",
         "Writes new image tags back to Git for opted-in environments",
     ),
 }

@@ -7,10 +7,12 @@ plain JSON-able dicts so Copier can be handed exactly the same data) and the ite
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from gitops_scaffold import __version__
 from gitops_scaffold.catalog import ADDONS
-from gitops_scaffold.model import Answers, is_production, suffix_of
+from gitops_scaffold.model import IN_CLUSTER_SERVER, Answers, is_production, suffix_of
 
 Json = dict[str, Any]
 
@@ -26,6 +28,10 @@ def resolve(answers: Answers) -> Json:
     addons = [_addon(answers, i) for i in range(len(answers.platform))]
     if answers.image_updater is not None and "argocd-image-updater" not in {a["name"] for a in addons}:
         addons.append(_catalog_addon("argocd-image-updater", answers.argocd.namespace))
+    for addon in addons:
+        addon["source_url"] = _source_url(addon)
+        addon["clusters"] = _addon_clusters(addon, list(clusters.values()))
+    region, region_source = _aws_region(answers)
     return {
         "version": answers.version,
         "repo": answers.repo.model_dump(mode="json"),
@@ -43,6 +49,12 @@ def resolve(answers: Answers) -> Json:
         "ingress_controller_namespace": next(
             (a["namespace"] for a in addons if a["name"] == "ingress-nginx"), None
         ),
+        # The AWS region of Secrets Manager (the ClusterSecretStore) and ECR, read from the
+        # first ECR host in the answers; `aws_region_source` says where it came from.
+        "aws_region": region,
+        "aws_region_source": region_source,
+        # The gitops-scaffold release that rendered the repo (its CI installs the same one).
+        "tool_version": __version__,
     }
 
 
@@ -108,3 +120,45 @@ def _catalog_addon(name: str, argocd_namespace: str) -> Json:
         "builtin": True,
         "description": spec.description,
     }
+
+
+def _source_url(addon: Json) -> str:
+    """The repoURL an Argo CD source uses: an OCI chart is addressed with its chart name."""
+    url = str(addon["repo_url"])
+    if url.startswith("oci://"):
+        return f"{url.rstrip('/')}/{addon['chart']}"
+    return url
+
+
+# Add-ons that only make sense on some clusters; every other add-on goes to every cluster.
+_EKS_ONLY = {"karpenter"}
+_ARGOCD_CLUSTER_ONLY = {"argocd-image-updater"}
+
+
+def _addon_clusters(addon: Json, clusters: list[Json]) -> list[Json]:
+    """The clusters an add-on is installed on: name, server and EKS settings of each."""
+    if addon["name"] in _ARGOCD_CLUSTER_ONLY:
+        # Runs beside Argo CD, which always reaches its own cluster as in-cluster.
+        own = next((c for c in clusters if c["in_cluster"]), None)
+        name = own["name"] if own else "in-cluster"
+        return [{"name": name, "server": IN_CLUSTER_SERVER, "eks": None}]
+    if addon["name"] in _EKS_ONLY:
+        clusters = [c for c in clusters if c["eks"] is not None]
+    return [{"name": c["name"], "server": c["server"], "eks": c["eks"]} for c in clusters]
+
+
+_ECR_HOST = re.compile(r"^[0-9]{12}\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?(?:/|$)")
+DEFAULT_AWS_REGION = "us-east-1"
+
+
+def _aws_region(answers: Answers) -> tuple[str, str]:
+    """The AWS region of the first ECR registry named in the answers, and where it was found."""
+    candidates: list[tuple[str, str]] = []
+    if answers.image_updater is not None:
+        candidates.append((answers.image_updater.registry, "image_updater.registry"))
+    candidates += [(s.image, f"the image of service {s.name!r}") for s in answers.services]
+    for text, where in candidates:
+        match = _ECR_HOST.match(text)
+        if match:
+            return match.group(1), where
+    return DEFAULT_AWS_REGION, "no ECR registry in scaffold.yaml, so the default"
