@@ -15,7 +15,16 @@ from jinja2.ext import Extension
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./\-]*$")
 _YAML_SPECIAL = {
-    "true", "false", "yes", "no", "on", "off", "null", "y", "n", "~",
+    "true",
+    "false",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "null",
+    "y",
+    "n",
+    "~",
 }
 
 

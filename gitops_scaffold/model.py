@@ -112,9 +112,7 @@ class Repo(Strict):
 class Sso(Strict):
     name: Annotated[str, StringConstraints(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9 _\-]+$")]
     issuer: HttpsUrl
-    client_id: Annotated[
-        str, StringConstraints(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9._\-]+$")
-    ]
+    client_id: Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9._\-]+$")]
 
 
 class ArgoCD(Strict):
@@ -152,9 +150,7 @@ class SyncWindow(Strict):
     schedule: Annotated[str, AfterValidator(_cron)]
     duration: Annotated[str, AfterValidator(_duration)]
     manual_sync: bool = False
-    timezone: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]+(/[A-Za-z_+\-0-9]+)*$")] | None = (
-        None
-    )
+    timezone: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]+(/[A-Za-z_+\-0-9]+)*$")] | None = None
 
 
 class Environment(Strict):
@@ -164,18 +160,17 @@ class Environment(Strict):
     auto_sync: bool | None = None  # default: False for production, True otherwise
     prune: bool | None = None  # default: = auto_sync
     self_heal: bool = True
-    namespace_suffix: Annotated[
-        str, StringConstraints(max_length=20, pattern=r"^(-[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$")
-    ] | None = None  # default: "-<name>", "" for production
+    namespace_suffix: (
+        Annotated[str, StringConstraints(max_length=20, pattern=r"^(-[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$")]
+        | None
+    ) = None  # default: "-<name>", "" for production
     image_updates: bool = False
     sync_windows: list[SyncWindow] = Field(default_factory=list)
 
 
 class Team(Strict):
     name: Name
-    groups: Annotated[
-        list[Annotated[str, _pattern(_GROUP, "an SSO group name")]], Field(min_length=1)
-    ]
+    groups: Annotated[list[Annotated[str, _pattern(_GROUP, "an SSO group name")]], Field(min_length=1)]
     admin: bool = False
 
 
@@ -203,7 +198,9 @@ class Autoscaling(Strict):
 class Service(Strict):
     name: Name
     team: Name
-    image: Annotated[str, StringConstraints(max_length=255), _pattern(_IMAGE, "an image reference without tag")]
+    image: Annotated[
+        str, StringConstraints(max_length=255), _pattern(_IMAGE, "an image reference without tag")
+    ]
     tag: Annotated[str, AfterValidator(_pinned_tag)]
     port: Annotated[int, Field(ge=1, le=65535)] = 8080
     health_path: HttpPath = "/health"
@@ -217,7 +214,12 @@ class Service(Strict):
 class Addon(Strict):
     name: Name
     # For the built-in add-ons these come from the catalog; another add-on must name them all.
-    repo_url: Annotated[str, _pattern(re.compile(r"^(https://|oci://)[A-Za-z0-9.\-/_:]+$"), "a chart repository URL")] | None = None
+    repo_url: (
+        Annotated[
+            str, _pattern(re.compile(r"^(https://|oci://)[A-Za-z0-9.\-/_:]+$"), "a chart repository URL")
+        ]
+        | None
+    ) = None
     chart: Name | None = None
     version: ChartVersion | None = None
     namespace: Name | None = None
@@ -233,7 +235,9 @@ class Notifications(Strict):
 
 
 class ImageUpdater(Strict):
-    registry: Annotated[str, _pattern(re.compile(r"^[a-z0-9.\-]+(:[0-9]+)?(/[a-z0-9._\-]+)*$"), "a registry host")]
+    registry: Annotated[
+        str, _pattern(re.compile(r"^[a-z0-9.\-]+(:[0-9]+)?(/[a-z0-9._\-]+)*$"), "a registry host")
+    ]
 
 
 def _default_platform() -> list[Addon]:
@@ -300,47 +304,62 @@ def cross_check(answers: Answers) -> list[Problem]:
     for index, env in enumerate(answers.environments):
         where: Loc = ("environments", index)
         if env.cluster not in cluster_names:
-            problems.append(Problem(
-                loc=(*where, "cluster"),
-                message=f"unknown cluster {env.cluster!r}; expected one of {_choices(cluster_names)}",
-            ))
+            problems.append(
+                Problem(
+                    loc=(*where, "cluster"),
+                    message=f"unknown cluster {env.cluster!r}; expected one of {_choices(cluster_names)}",
+                )
+            )
         if is_production(answers, index) and env.auto_sync:
-            problems.append(Problem(
-                loc=(*where, "auto_sync"),
-                message=f"production environment {env.name!r} must not auto-sync; set auto_sync: false",
-            ))
+            problems.append(
+                Problem(
+                    loc=(*where, "auto_sync"),
+                    message=f"production environment {env.name!r} must not auto-sync; set auto_sync: false",
+                )
+            )
         if env.image_updates and answers.image_updater is None:
-            problems.append(Problem(
-                loc=(*where, "image_updates"),
-                message="image updates need an 'image_updater' section with the registry",
-            ))
+            problems.append(
+                Problem(
+                    loc=(*where, "image_updates"),
+                    message="image updates need an 'image_updater' section with the registry",
+                )
+            )
 
     for index, service in enumerate(answers.services):
         if service.team not in team_names:
-            problems.append(Problem(
-                loc=("services", index, "team"),
-                message=f"unknown team {service.team!r}; expected one of {_choices(team_names)}",
-            ))
+            problems.append(
+                Problem(
+                    loc=("services", index, "team"),
+                    message=f"unknown team {service.team!r}; expected one of {_choices(team_names)}",
+                )
+            )
         for env_index, env in enumerate(answers.environments):
             namespace = service.name + suffix_of(answers, env_index)
             if len(namespace) > 63:
-                problems.append(Problem(
-                    loc=("services", index, "name"),
-                    message=f"namespace {namespace!r} for environment {env.name!r} is longer than 63 characters",
-                ))
+                problems.append(
+                    Problem(
+                        loc=("services", index, "name"),
+                        message=(
+                            f"namespace {namespace!r} for environment {env.name!r} "
+                            "is longer than 63 characters"
+                        ),
+                    )
+                )
 
     problems += _namespace_clashes(answers)
     for index, addon in enumerate(answers.platform):
         if addon.name not in ADDONS:
             missing = [k for k in ("repo_url", "chart", "version", "namespace") if getattr(addon, k) is None]
             if missing:
-                problems.append(Problem(
-                    loc=("platform", index, missing[0]),
-                    message=(
-                        f"add-on {addon.name!r} is not built in ({_choices(sorted(ADDONS))}); "
-                        f"give its {', '.join(missing)}"
-                    ),
-                ))
+                problems.append(
+                    Problem(
+                        loc=("platform", index, missing[0]),
+                        message=(
+                            f"add-on {addon.name!r} is not built in ({_choices(sorted(ADDONS))}); "
+                            f"give its {', '.join(missing)}"
+                        ),
+                    )
+                )
     return problems
 
 
@@ -358,12 +377,14 @@ def _namespace_clashes(answers: Answers) -> list[Problem]:
     for index, env in enumerate(answers.environments):
         key = (env.cluster, suffix_of(answers, index))
         if key in seen:
-            problems.append(Problem(
-                loc=("environments", index, "namespace_suffix"),
-                message=(
-                    f"environments {seen[key]!r} and {env.name!r} share cluster {env.cluster!r} "
-                    f"and namespace suffix {key[1]!r}; give one a different namespace_suffix"
-                ),
-            ))
+            problems.append(
+                Problem(
+                    loc=("environments", index, "namespace_suffix"),
+                    message=(
+                        f"environments {seen[key]!r} and {env.name!r} share cluster {env.cluster!r} "
+                        f"and namespace suffix {key[1]!r}; give one a different namespace_suffix"
+                    ),
+                )
+            )
         seen.setdefault(key, env.name)
     return problems

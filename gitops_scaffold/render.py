@@ -123,9 +123,7 @@ def _environment(set_name: str) -> Environment:
 @functools.cache
 def _template_paths(set_name: str) -> tuple[str, ...]:
     root = TEMPLATES_DIR / set_name / "template"
-    return tuple(
-        sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-    )
+    return tuple(sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()))
 
 
 def _render_path(env: Environment, template_path: str, data: Json) -> str | None:

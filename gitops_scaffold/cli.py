@@ -1,0 +1,378 @@
+"""The `scaffold` command line: parse, call the core, print. Nothing else lives here.
+
+Heavy modules (Jinja, Copier, Helm, pydantic models) are imported inside the commands so that
+`scaffold --help` and `scaffold --version` stay quick.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from gitops_scaffold import __version__
+
+if TYPE_CHECKING:
+    from gitops_scaffold.operations import Result
+
+EXIT_INTERNAL = 3
+
+app = typer.Typer(
+    name="scaffold",
+    help=(
+        "Write and grow a gitops-config repository for Argo CD + Helm.\n\n"
+        "Start with `scaffold init DEST --answers scaffold.yaml`, then grow the repo with "
+        "`scaffold add-service`, `add-env`, `add-team` and `add-cluster`."
+    ),
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+RepoOption = Annotated[
+    Path,
+    typer.Option(
+        "--repo", "-C", help="The scaffolded repository (default: the current directory).", file_okay=False
+    ),
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Print a unified diff of what would change; write nothing.")
+]
+OutputOption = Annotated[
+    OutputFormat, typer.Option("--output", "-o", help="text for people, json for scripts.")
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Remove generated files even where you edited them.")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"gitops-scaffold {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """Write and grow a gitops-config repository for Argo CD + Helm."""
+
+
+def _run(action: Callable[[], Result], output: OutputFormat, quiet: bool) -> None:
+    """Call the core; print the result; map errors to the documented exit codes."""
+    from gitops_scaffold.errors import ScaffoldError
+
+    try:
+        result = action()
+    except ScaffoldError as exc:
+        typer.echo(f"scaffold: {exc.message}".replace("\n", "\nscaffold: "), err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("scaffold: interrupted", err=True)
+        raise typer.Exit(130) from None
+    except Exception:
+        _internal_error()
+    _print(result, output, quiet)
+    raise typer.Exit(result.exit_code)
+
+
+def _print(result: Result, output: OutputFormat, quiet: bool) -> None:
+    from gitops_scaffold import output as render_output
+
+    if output is OutputFormat.json:
+        typer.echo(render_output.as_json(result))
+        return
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    if result.dry_run and result.diff:
+        typer.echo(result.diff, nl=False)
+    if not quiet or result.exit_code:
+        typer.echo(render_output.summary(result, color=color))
+
+
+def _internal_error() -> None:
+    log = Path(tempfile.gettempdir()) / "scaffold-error.log"
+    try:
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        where = f"; the details are in {log}"
+    except OSError:
+        where = ""
+    typer.echo(
+        f"scaffold: internal error ({sys.exc_info()[1]!r}); this is a bug, please report it{where}",
+        err=True,
+    )
+    raise typer.Exit(EXIT_INTERNAL)
+
+
+@app.command(epilog="Example: scaffold init gitops-config --answers examples/platform/scaffold.yaml --commit")
+def init(
+    dest: Annotated[Path, typer.Argument(help="Folder for the new repository (created if missing).")],
+    answers: Annotated[
+        Path | None, typer.Option("--answers", "-a", help="The answers file (scaffold.yaml) to render.")
+    ] = None,
+    commit: Annotated[bool, typer.Option("--commit", help="Commit the new files with git.")] = False,
+    dry_run: DryRunOption = False,
+    output: OutputOption = OutputFormat.text,
+    quiet: QuietOption = False,
+) -> None:
+    """Write a new gitops-config repository from an answers file."""
+    from gitops_scaffold import operations
+
+    def action() -> Result:
+        answers_path = answers if answers is not None else _questionnaire(dest)
+        result = operations.init(dest, answers_path, dry_run=dry_run, commit=commit)
+        result.next_steps = _init_next_steps(result.repo, committed=commit)
+        return result
+
+    _run(action, output, quiet)
+
+
+def _questionnaire(dest: Path) -> Path:
+    from gitops_scaffold.errors import UserInputError
+
+    if not sys.stdin.isatty():
+        raise UserInputError(
+            "no answers file: pass --answers FILE (for example --answers examples/platform/scaffold.yaml)"
+        )
+    from gitops_scaffold.questionnaire import ask
+
+    return ask(dest)
+
+
+def _init_next_steps(repo: Path, committed: bool) -> list[str]:
+    steps = [] if committed else [f"cd {repo} && git add -A && git commit -m 'Scaffold gitops-config'"]
+    return [
+        *steps,
+        "push it to the repo URL in scaffold.yaml (Argo CD pulls from there)",
+        "install Argo CD: helm or `terraform apply` in terraform/ (see README.md)",
+        "kubectl apply -n argocd -f bootstrap/root-app.yaml   # the only manual apply",
+        "from then on every change is a commit; grow the repo with `scaffold add-service NAME --team TEAM`",
+    ]
+
+
+@app.command("add-service", epilog="Example: scaffold add-service cart --team orders --autoscale 2:10")
+def add_service(
+    name: Annotated[str, typer.Argument(help="Service name (a DNS-1123 label).")],
+    team: Annotated[str, typer.Option("--team", help="The team that owns it (must exist).")],
+    image: Annotated[str | None, typer.Option(help="Image repository, without tag.")] = None,
+    tag: Annotated[str, typer.Option(help="Pinned image tag (`latest` is refused).")] = "0.1.0",
+    port: Annotated[int, typer.Option(help="Container port.")] = 8080,
+    health_path: Annotated[str, typer.Option(help="HTTP path of the health check.")] = "/health",
+    migrations: Annotated[
+        bool, typer.Option("--migrations/--no-migrations", help="Run a migration Job before each deploy.")
+    ] = False,
+    migrations_command: Annotated[
+        str | None, typer.Option(help="The migration command (implies --migrations).")
+    ] = None,
+    autoscale: Annotated[str | None, typer.Option(help="MIN:MAX replicas for an HPA.")] = None,
+    ingress_host: Annotated[str | None, typer.Option(help="Expose it on this host.")] = None,
+    repo: RepoOption = Path(),
+    dry_run: DryRunOption = False,
+    output: OutputOption = OutputFormat.text,
+    quiet: QuietOption = False,
+) -> None:
+    """Add a service: its Helm chart, a values file per environment, its Applications."""
+    from gitops_scaffold import operations
+
+    _run(
+        lambda: operations.add_service(
+            repo,
+            name,
+            team,
+            image=image,
+            tag=tag,
+            port=port,
+            health_path=health_path,
+            migrations=migrations,
+            migrations_command=migrations_command,
+            autoscale=autoscale,
+            ingress_host=ingress_host,
+            dry_run=dry_run,
+        ),
+        output,
+        quiet,
+    )
+
+
+@app.command("add-env", epilog="Example: scaffold add-env staging --cluster dev --after dev")
+def add_env(
+    name: Annotated[str, typer.Argument(help="Environment name (a DNS-1123 label).")],
+    cluster: Annotated[str, typer.Option("--cluster", help="The cluster it runs on (must exist).")],
+    auto_sync: Annotated[
+        bool | None, typer.Option("--auto-sync/--no-auto-sync", help="Sync automatically (default: yes).")
+    ] = None,
+    after: Annotated[
+        str | None, typer.Option(help="Place it after this environment (default: before the last).")
+    ] = None,
+    namespace_suffix: Annotated[
+        str | None, typer.Option(help="Service namespace suffix (default: -NAME).")
+    ] = None,
+    image_updates: Annotated[
+        bool, typer.Option("--image-updates", help="Let the image updater bump tags here.")
+    ] = False,
+    repo: RepoOption = Path(),
+    dry_run: DryRunOption = False,
+    output: OutputOption = OutputFormat.text,
+    quiet: QuietOption = False,
+) -> None:
+    """Add an environment in the promotion order: values files, projects, Applications."""
+    from gitops_scaffold import operations
+
+    _run(
+        lambda: operations.add_env(
+            repo,
+            name,
+            cluster,
+            auto_sync=auto_sync,
+            after=after,
+            namespace_suffix=namespace_suffix,
+            image_updates=image_updates,
+            dry_run=dry_run,
+        ),
+        output,
+        quiet,
+    )
+
+
+@app.command("add-team", epilog="Example: scaffold add-team search --group search-team")
+def add_team(
+    name: Annotated[str, typer.Argument(help="Team name (a DNS-1123 label).")],
+    group: Annotated[list[str], typer.Option("--group", help="SSO group of the team (repeatable).")],
+    admin: Annotated[bool, typer.Option("--admin", help="Make the team Argo CD admins.")] = False,
+    repo: RepoOption = Path(),
+    dry_run: DryRunOption = False,
+    output: OutputOption = OutputFormat.text,
+    quiet: QuietOption = False,
+) -> None:
+    """Add a team: an AppProject per environment and RBAC roles bound to its groups."""
+    from gitops_scaffold import operations
+
+    _run(lambda: operations.add_team(repo, name, group, admin=admin, dry_run=dry_run), output, quiet)
+
+
+@app.command(
+    "add-cluster",
+    epilog="Example: scaffold add-cluster eu --server https://eu.eks.example.com "
+    "--eks-cluster-name eu-eks --role-arn arn:aws:iam::123456789012:role/argocd",
+)
+def add_cluster(
+    name: Annotated[str, typer.Argument(help="Cluster name (a DNS-1123 label).")],
+    server: Annotated[str, typer.Option("--server", help="The cluster's API server URL.")],
+    eks_cluster_name: Annotated[str | None, typer.Option(help="EKS cluster name.")] = None,
+    role_arn: Annotated[str | None, typer.Option(help="IAM role Argo CD assumes.")] = None,
+    repo: RepoOption = Path(),
+    dry_run: DryRunOption = False,
+    output: OutputOption = OutputFormat.text,
+    quiet: QuietOption = False,
+) -> None:
+    """Register a cluster with Argo CD, with no credential in Git."""
+    from gitops_scaffold import operations
+
+    _run(
+        lambda: operations.add_cluster(
+            repo,
+            name,
+            server,
+            eks_cluster_name=eks_cluster_name,
+            role_arn=role_arn,
+            dry_run=dry_run,
+        ),
+        output,
+        quiet,
+    )
+
+
+@app.command("remove-service", epilog="Example: scaffold remove-service cart --dry-run")
+def remove_service(
+    name: Annotated[str, typer.Argument(help="The service to remove.")],
+    force: ForceOption = False,
+    repo: RepoOption = Path(),
+    dry_run: DryRunOption = False,
+    output: OutputOption = OutputFormat.text,
+    quiet: QuietOption = False,
+) -> None:
+    """Remove a service and the files the scaffold wrote for it (never files you added)."""
+    from gitops_scaffold import operations
+
+    _run(lambda: operations.remove_service(repo, name, force=force, dry_run=dry_run), output, quiet)
+
+
+@app.command("remove-env", epilog="Example: scaffold remove-env qa")
+def remove_env(
+    name: Annotated[str, typer.Argument(help="The environment to remove.")],
+    force: ForceOption = False,
+    repo: RepoOption = Path(),
+    dry_run: DryRunOption = False,
+    output: OutputOption = OutputFormat.text,
+    quiet: QuietOption = False,
+) -> None:
+    """Remove an environment: its values files, projects and Applications."""
+    from gitops_scaffold import operations
+
+    _run(lambda: operations.remove_env(repo, name, force=force, dry_run=dry_run), output, quiet)
+
+
+@app.command(epilog="Example: scaffold render --dry-run")
+def render(
+    repo: RepoOption = Path(),
+    dry_run: DryRunOption = False,
+    output: OutputOption = OutputFormat.text,
+    quiet: QuietOption = False,
+) -> None:
+    """Re-render every generated file from scaffold.yaml (after you edit the answers)."""
+    from gitops_scaffold import operations
+
+    _run(lambda: operations.render_repo(repo, dry_run=dry_run), output, quiet)
+
+
+@app.command(epilog="Example: scaffold schema > scaffold.schema.json")
+def schema() -> None:
+    """Print the JSON Schema of scaffold.yaml (for editors and CI)."""
+    import json
+
+    from gitops_scaffold.answers import json_schema
+
+    typer.echo(json.dumps(json_schema(), indent=2))
+
+
+@app.command(epilog="Example: scaffold data --answers scaffold.yaml > data.yml")
+def data(
+    answers: Annotated[Path, typer.Option("--answers", "-a", help="The answers file.")] = Path(
+        "scaffold.yaml"
+    ),
+) -> None:
+    """Print the resolved answers every template sees (the data `copier copy` of a set needs)."""
+    import json
+
+    from gitops_scaffold import operations
+    from gitops_scaffold.errors import ScaffoldError
+
+    try:
+        resolved: Any = operations.print_data(answers)
+    except ScaffoldError as exc:
+        typer.echo(f"scaffold: {exc.message}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    typer.echo(json.dumps({"scaffold": resolved}, indent=2))
+
+
+def main() -> None:
+    app()

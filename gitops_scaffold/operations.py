@@ -1,0 +1,500 @@
+"""init, add-*, remove-*, render: answers in, answers out, then render -> plan -> apply.
+
+Every command follows the same path (``_run``): read and validate ``scaffold.yaml``, change
+the answers as text (so the user's comments stay), validate again, render the template-set
+instances the change touches, plan against the disk and the record of the last render, and
+apply the plan all or nothing. Nothing here edits a generated file in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shlex
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from gitops_scaffold import answers as answers_file
+from gitops_scaffold.answers import ANSWERS_FILE, Document
+from gitops_scaffold.apply import apply_writes, locked, unified_diff
+from gitops_scaffold.context import resolve
+from gitops_scaffold.errors import ConflictError, UserInputError
+from gitops_scaffold.model import Answers, Cluster, Environment, Service, Team
+from gitops_scaffold.plan import NEEDS_ATTENTION, Action, Plan, make_plan
+from gitops_scaffold.render import render
+from gitops_scaffold.state import (
+    META_FILE,
+    STATE_DIR,
+    encode_meta,
+    is_scaffolded,
+    load_record,
+    recorded_keys,
+)
+
+MANAGED_SETS = ("repo", "addon", "cluster", "project")
+ALL_SETS = (*MANAGED_SETS, "service", "service_env")
+STATE_GITIGNORE = f"{STATE_DIR}/.gitignore"
+
+
+@dataclass
+class Result:
+    """What a command did (or, with --dry-run, would do)."""
+
+    command: str
+    repo: Path
+    plan: Plan
+    dry_run: bool
+    diff: str = ""
+    next_steps: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def attention(self) -> list[str]:
+        return [c.path for c in self.plan.changes if c.action in NEEDS_ATTENTION]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.attention else 0
+
+
+# --- scopes: which template-set instances a command renders ------------------------------
+
+
+Wanted = Callable[[str], bool]
+
+
+def _managed(key: str) -> bool:
+    return key.split("/", 1)[0] in MANAGED_SETS
+
+
+def _managed_or(*extra: Wanted) -> Wanted:
+    return lambda key: _managed(key) or any(w(key) for w in extra)
+
+
+def _service_keys(name: str) -> Wanted:
+    return lambda key: key == f"service/{name}" or key.startswith(f"service_env/{name}/")
+
+
+def _env_keys(name: str) -> Wanted:
+    return lambda key: key.startswith("service_env/") and key.endswith(f"/{name}")
+
+
+# --- the one path every command takes ----------------------------------------------------
+
+
+def _run(
+    command: str,
+    repo: Path,
+    change_answers: Callable[[Document, Answers], str] | None,
+    wanted: Wanted | None,
+    stale_prefixes: Callable[[Answers], tuple[str, ...]],
+    dry_run: bool,
+    force_removal: bool | None = None,
+    guard_environments: bool = True,
+) -> Result:
+    repo = _existing_repo(repo)
+    with contextlib.nullcontext() if dry_run else locked(repo):
+        doc, old = answers_file.load(repo / ANSWERS_FILE)
+        new_text = doc.text if change_answers is None else change_answers(doc, old)
+        new_doc = answers_file.parse(repo / ANSWERS_FILE, new_text)
+        new = answers_file.validate(new_doc)
+        if guard_environments:
+            _refuse_environment_drift(old, new)
+        rendered = render(resolve(new), wanted)
+        stale = [k for k in recorded_keys(repo, stale_prefixes(old)) if k not in rendered]
+        records = {key: load_record(repo, key) for key in (*rendered, *stale)}
+        plan = make_plan(repo, rendered, records, stale, force=bool(force_removal))
+        if new_text != doc.text:
+            plan.internal[ANSWERS_FILE] = new_text
+        plan.internal[META_FILE] = encode_meta()
+        if force_removal is False:
+            _refuse_edited_removals(plan)
+        return _finish(command, repo, plan, dry_run)
+
+
+def _finish(command: str, repo: Path, plan: Plan, dry_run: bool) -> Result:
+    result = Result(command=command, repo=repo, plan=plan, dry_run=dry_run)
+    if dry_run:
+        result.diff = unified_diff(repo, plan.writes)
+    else:
+        apply_writes(repo, plan.writes)
+    return result
+
+
+def _existing_repo(repo: Path) -> Path:
+    repo = repo.resolve()
+    if not (repo / ANSWERS_FILE).is_file():
+        raise UserInputError(
+            f"{repo}: no {ANSWERS_FILE} here; run this in a repository made by "
+            f"`scaffold init`, or name one with --repo DIR"
+        )
+    if not is_scaffolded(repo):
+        raise UserInputError(
+            f"{repo}: {ANSWERS_FILE} exists but {META_FILE} does not, so the scaffold's record "
+            "of what it wrote is missing; restore .scaffold/ from Git"
+        )
+    return repo
+
+
+def _refuse_edited_removals(plan: Plan) -> None:
+    edited = plan.by_action(Action.KEEP_EDITED)
+    if edited:
+        listing = ", ".join(c.path for c in edited)
+        raise ConflictError(
+            f"refusing to remove files you edited: {listing}; nothing was changed "
+            "(keep a copy and run again with --force to remove them anyway)"
+        )
+
+
+def _refuse_environment_drift(old: Answers, new: Answers) -> None:
+    """A change must not silently make another environment production, or move its namespaces."""
+    before = {e["name"]: e for e in resolve(old)["environments"]}
+    for env in resolve(new)["environments"]:
+        was = before.get(env["name"])
+        if was is None:
+            continue
+        for key in ("production", "auto_sync", "namespace_suffix"):
+            if was[key] != env[key]:
+                raise UserInputError(
+                    f"this change would alter environment {env['name']!r}: {key} "
+                    f"{was[key]!r} -> {env[key]!r}; set {key} for {env['name']!r} explicitly "
+                    f"in {ANSWERS_FILE} first, or choose another position"
+                )
+
+
+# --- init -----------------------------------------------------------------------------------
+
+
+def init(dest: Path, answers_path: Path, dry_run: bool = False, commit: bool = False) -> Result:
+    """A new gitops-config repository in ``dest`` from the answers file."""
+    doc, answers = answers_file.load(answers_path)
+    dest = dest.resolve()
+    _check_new_destination(dest)
+    plan = make_plan(dest, render(resolve(answers)), {})
+    plan.internal[ANSWERS_FILE] = doc.text
+    plan.internal[META_FILE] = encode_meta()
+    plan.internal[STATE_GITIGNORE] = "# scaffold's transaction folder, when the repo has no .git\ntxn/\n"
+    if dry_run:
+        return _finish("init", dest, plan, dry_run=True)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserInputError(f"{dest}: cannot create the destination ({exc.strerror})") from None
+    git_ready = _git_init(dest)
+    with locked(dest):
+        result = _finish("init", dest, plan, dry_run=False)
+    if commit and git_ready:
+        _git_commit(dest, "Scaffold the gitops-config repository (scaffold init)")
+        result.notes.append("committed as 'Scaffold the gitops-config repository (scaffold init)'")
+    if not git_ready:
+        result.notes.append("git was not found, so the folder is not a Git repository yet")
+    return result
+
+
+def _check_new_destination(dest: Path) -> None:
+    if dest.exists() and not dest.is_dir():
+        raise UserInputError(f"{dest}: exists and is not a folder")
+    if (dest / ANSWERS_FILE).exists() or (dest / STATE_DIR).exists():
+        raise UserInputError(
+            f"{dest}: already holds a scaffolded repository; grow it with `scaffold add-service`, "
+            "`scaffold add-env`, `scaffold add-team` or `scaffold add-cluster`, or re-render it "
+            "with `scaffold render`"
+        )
+
+
+def _inside_git(path: Path) -> bool:
+    return any((parent / ".git").exists() for parent in (path, *path.parents))
+
+
+def _git_init(dest: Path) -> bool:
+    if _inside_git(dest):
+        return True
+    try:
+        subprocess.run(
+            ["git", "init", "--quiet", "--initial-branch=main", str(dest)],
+            check=True,
+            capture_output=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    return True
+
+
+def _git_commit(repo: Path, message: str) -> None:
+    for args in (["add", "--all", "."], ["commit", "--quiet", "-m", message]):
+        completed = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
+        if completed.returncode != 0:
+            raise UserInputError(
+                f"git {args[0]} failed: {completed.stderr.strip() or completed.stdout.strip()}"
+            )
+
+
+# --- growing --------------------------------------------------------------------------------
+
+
+def _item(model: type[BaseModel], data: dict[str, Any], options: dict[str, str]) -> dict[str, Any]:
+    """Validate one new list item built from command-line options; errors name the option."""
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field_name = str(error["loc"][0]) if error["loc"] else ""
+        option = options.get(field_name, field_name)
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise UserInputError(f"{option}: {message}") from None
+    return data
+
+
+def _names(items: list[Any]) -> list[str]:
+    return [item.name for item in items]
+
+
+def _index_of(items: list[Any], name: str) -> int:
+    return _names(items).index(name)
+
+
+def _known(kind: str, names: list[str]) -> str:
+    return f"known {kind}: {', '.join(names) or '(none)'}"
+
+
+def add_service(
+    repo: Path,
+    name: str,
+    team: str,
+    image: str | None = None,
+    tag: str = "0.1.0",
+    port: int = 8080,
+    health_path: str = "/health",
+    migrations: bool = False,
+    migrations_command: str | None = None,
+    autoscale: str | None = None,
+    ingress_host: str | None = None,
+    dry_run: bool = False,
+) -> Result:
+    def change(doc: Document, current: Answers) -> str:
+        if name in _names(current.services):
+            raise UserInputError(
+                f"service {name!r} already exists in {ANSWERS_FILE}; nothing to do "
+                f"(remove it with `scaffold remove-service {name}`)"
+            )
+        if team not in _names(current.teams):
+            raise UserInputError(
+                f"--team: unknown team {team!r} ({_known('teams', _names(current.teams))}); "
+                f"add it first with `scaffold add-team {team} --group GROUP`"
+            )
+        item: dict[str, Any] = {
+            "name": name,
+            "team": team,
+            "image": image or _default_image(current, name),
+            "tag": tag,
+            "port": port,
+            "health_path": health_path,
+        }
+        if migrations or migrations_command:
+            item["migrations"] = {"command": shlex.split(migrations_command or "./migrate")}
+        if autoscale:
+            item["autoscaling"] = _autoscaling(autoscale)
+        if ingress_host:
+            item["ingress"] = {"host": ingress_host}
+        _item(
+            Service,
+            item,
+            {
+                "name": "NAME",
+                "image": "--image",
+                "tag": "--tag",
+                "port": "--port",
+                "health_path": "--health-path",
+                "autoscaling": "--autoscale",
+                "ingress": "--ingress-host",
+                "migrations": "--migrations-command",
+            },
+        )
+        return answers_file.insert_item(doc, "services", len(current.services), item)
+
+    result = _run(
+        "add-service",
+        repo,
+        change,
+        _managed_or(_service_keys(name)),
+        lambda _: MANAGED_SETS,
+        dry_run,
+    )
+    result.next_steps = [
+        f"review apps/services/{name}/ (values.yaml, values-<env>.yaml) and set the real image tag",
+        "git add -A && git commit -m 'Add service " + name + "' && git push",
+        f"Argo CD's services ApplicationSet picks up apps/services/{name} in every environment",
+    ]
+    return result
+
+
+def _default_image(current: Answers, name: str) -> str:
+    if current.image_updater is not None:
+        return f"{current.image_updater.registry}/{name}"
+    match = re.match(r"^(?:https://[^/]+/|git@[^:]+:)([^/]+)/", current.repo.url)
+    owner = match.group(1).lower() if match else "example"
+    return f"ghcr.io/{owner}/{name}"
+
+
+def _autoscaling(text: str) -> dict[str, int]:
+    match = re.fullmatch(r"\s*(\d+)\s*:\s*(\d+)\s*", text)
+    if not match:
+        raise UserInputError(f"--autoscale: expected MIN:MAX such as 2:10, got {text!r}")
+    return {"min": int(match.group(1)), "max": int(match.group(2))}
+
+
+def add_env(
+    repo: Path,
+    name: str,
+    cluster: str,
+    auto_sync: bool | None = None,
+    after: str | None = None,
+    namespace_suffix: str | None = None,
+    image_updates: bool = False,
+    dry_run: bool = False,
+) -> Result:
+    def change(doc: Document, current: Answers) -> str:
+        envs = _names(current.environments)
+        if name in envs:
+            raise UserInputError(f"environment {name!r} already exists in {ANSWERS_FILE}; nothing to do")
+        if cluster not in _names(current.clusters):
+            raise UserInputError(
+                f"--cluster: unknown cluster {cluster!r} ({_known('clusters', _names(current.clusters))}); "
+                f"add it first with `scaffold add-cluster {cluster} --server URL`"
+            )
+        if after is not None and after not in envs:
+            raise UserInputError(f"--after: unknown environment {after!r} ({_known('environments', envs)})")
+        position = envs.index(after) + 1 if after is not None else max(len(envs) - 1, 0)
+        if position == len(envs):
+            raise UserInputError(
+                f"--after {after}: {name!r} would become the last, production environment; "
+                f"add it before {envs[-1]!r}, or mark environments' `production:` explicitly first"
+            )
+        item: dict[str, Any] = {
+            "name": name,
+            "cluster": cluster,
+            "auto_sync": True if auto_sync is None else auto_sync,
+            "namespace_suffix": f"-{name}" if namespace_suffix is None else namespace_suffix,
+        }
+        if image_updates:
+            item["image_updates"] = True
+        _item(Environment, item, {"name": "NAME", "namespace_suffix": "--namespace-suffix"})
+        return answers_file.insert_item(doc, "environments", position, item)
+
+    result = _run("add-env", repo, change, _managed_or(_env_keys(name)), lambda _: MANAGED_SETS, dry_run)
+    result.next_steps = [
+        f"review the new values-{name}.yaml in each service and projects/*-{name}.yaml",
+        f"git add -A && git commit -m 'Add environment {name}' && git push",
+    ]
+    return result
+
+
+def add_team(repo: Path, name: str, groups: list[str], admin: bool = False, dry_run: bool = False) -> Result:
+    def change(doc: Document, current: Answers) -> str:
+        if name in _names(current.teams):
+            raise UserInputError(f"team {name!r} already exists in {ANSWERS_FILE}; nothing to do")
+        if not groups:
+            raise UserInputError("--group: give at least one SSO group for the team")
+        item: dict[str, Any] = {"name": name, "groups": list(groups)}
+        if admin:
+            item["admin"] = True
+        _item(Team, item, {"name": "NAME", "groups": "--group"})
+        return answers_file.insert_item(doc, "teams", len(current.teams), item)
+
+    result = _run("add-team", repo, change, _managed, lambda _: MANAGED_SETS, dry_run)
+    result.next_steps = [
+        f"add services for the team with `scaffold add-service NAME --team {name}`",
+        f"git add -A && git commit -m 'Add team {name}' && git push",
+    ]
+    return result
+
+
+def add_cluster(
+    repo: Path,
+    name: str,
+    server: str,
+    eks_cluster_name: str | None = None,
+    role_arn: str | None = None,
+    dry_run: bool = False,
+) -> Result:
+    def change(doc: Document, current: Answers) -> str:
+        if name in _names(current.clusters):
+            raise UserInputError(f"cluster {name!r} already exists in {ANSWERS_FILE}; nothing to do")
+        if server in {c.server for c in current.clusters}:
+            raise UserInputError(f"--server: {server} is already registered as another cluster")
+        if (eks_cluster_name is None) != (role_arn is None):
+            raise UserInputError("--eks-cluster-name and --role-arn go together; give both or neither")
+        item: dict[str, Any] = {"name": name, "server": server}
+        if eks_cluster_name and role_arn:
+            item["eks"] = {"cluster_name": eks_cluster_name, "role_arn": role_arn}
+        _item(Cluster, item, {"name": "NAME", "server": "--server", "eks": "--eks-cluster-name/--role-arn"})
+        return answers_file.insert_item(doc, "clusters", len(current.clusters), item)
+
+    result = _run("add-cluster", repo, change, _managed, lambda _: MANAGED_SETS, dry_run)
+    result.next_steps = [
+        f"put environments on it with `scaffold add-env NAME --cluster {name}`",
+        f"git add -A && git commit -m 'Add cluster {name}' && git push",
+    ]
+    return result
+
+
+def remove_service(repo: Path, name: str, force: bool = False, dry_run: bool = False) -> Result:
+    def change(doc: Document, current: Answers) -> str:
+        if name not in _names(current.services):
+            raise UserInputError(
+                f"no service {name!r} in {ANSWERS_FILE} ({_known('services', _names(current.services))})"
+            )
+        return answers_file.remove_item(doc, "services", _index_of(current.services, name))
+
+    result = _run(
+        "remove-service",
+        repo,
+        change,
+        _managed,
+        lambda _: (*MANAGED_SETS, f"service/{name}", f"service_env/{name}"),
+        dry_run,
+        force_removal=force,
+    )
+    result.next_steps = [
+        f"git add -A && git commit -m 'Remove service {name}' && git push",
+        "Argo CD deletes its Applications; the ApplicationSet preserves the running resources "
+        "(preserveResourcesOnDeletion), so remove the namespaces by hand when you are sure",
+    ]
+    return result
+
+
+def remove_env(repo: Path, name: str, force: bool = False, dry_run: bool = False) -> Result:
+    def change(doc: Document, current: Answers) -> str:
+        envs = _names(current.environments)
+        if name not in envs:
+            raise UserInputError(
+                f"no environment {name!r} in {ANSWERS_FILE} ({_known('environments', envs)})"
+            )
+        if len(envs) == 1:
+            raise UserInputError(f"{name!r} is the only environment; a repository needs at least one")
+        return answers_file.remove_item(doc, "environments", envs.index(name))
+
+    def stale(current: Answers) -> tuple[str, ...]:
+        return (*MANAGED_SETS, *(f"service_env/{s.name}/{name}" for s in current.services))
+
+    result = _run("remove-env", repo, change, _managed, stale, dry_run, force_removal=force)
+    result.next_steps = [f"git add -A && git commit -m 'Remove environment {name}' && git push"]
+    return result
+
+
+def render_repo(repo: Path, dry_run: bool = False) -> Result:
+    """Re-render everything from scaffold.yaml (after a hand edit of the answers)."""
+    result = _run("render", repo, None, None, lambda _: ALL_SETS, dry_run, guard_environments=False)
+    result.next_steps = ["review with `git diff`, then commit"]
+    return result
+
+
+def print_data(answers_path: Path) -> dict[str, Any]:
+    """The resolved data templates see (what `copier copy` of a set needs)."""
+    _, answers = answers_file.load(answers_path)
+    return resolve(answers)

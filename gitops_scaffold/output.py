@@ -1,0 +1,75 @@
+"""How results reach people and scripts: a short summary, a diff, or a JSON envelope."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from gitops_scaffold.operations import Result
+from gitops_scaffold.plan import NEEDS_ATTENTION, Action
+
+JSON_SCHEMA_VERSION = 1
+_QUIET_ACTIONS = {Action.UNCHANGED, Action.KEEP}
+
+
+def as_json(result: Result) -> str:
+    payload: dict[str, Any] = {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "command": result.command,
+        "repo": str(result.repo),
+        "dry_run": result.dry_run,
+        "exit_code": result.exit_code,
+        "changes": [
+            {"path": c.path, "action": c.action.name.lower()}
+            for c in result.plan.changes
+            if c.action is not Action.UNCHANGED
+        ],
+        "attention": result.attention,
+        "next_steps": result.next_steps,
+        "notes": result.notes,
+    }
+    if result.dry_run:
+        payload["diff"] = result.diff
+    return json.dumps(payload, indent=2)
+
+
+def summary(result: Result, color: bool = False) -> str:
+    """Counts per action, then the paths that changed, most important first."""
+    by_action: dict[Action, list[str]] = defaultdict(list)
+    for change in result.plan.changes:
+        by_action[change.action].append(change.path)
+    verb = "would be" if result.dry_run else ""
+    lines = [
+        f"scaffold {result.command}: {result.repo}"
+        + (" (dry run: nothing written)" if result.dry_run else "")
+    ]
+    order = [a for a in Action if a not in _QUIET_ACTIONS]
+    order.sort(key=lambda a: a not in NEEDS_ATTENTION)
+    for action in order:
+        paths = by_action.get(action, [])
+        if not paths:
+            continue
+        label = f"{verb} {action.value}".strip()
+        lines.append(_paint(f"  {label}: {len(paths)}", action, color))
+        lines += [f"    {path}" for path in paths]
+    quiet = sum(len(by_action.get(a, [])) for a in _QUIET_ACTIONS)
+    if quiet:
+        lines.append(f"  unchanged or keeping your edits: {quiet}")
+    if len(lines) == 1:
+        lines.append("  nothing to change")
+    if result.plan.conflicts:
+        lines.append("Resolve the conflict markers (<<<<<<< ... >>>>>>>) in the files above, then commit.")
+    for note in result.notes:
+        lines.append(f"note: {note}")
+    if result.next_steps and not result.dry_run and result.exit_code == 0:
+        lines.append("Next:")
+        lines += [f"  {n}. {step}" for n, step in enumerate(result.next_steps, start=1)]
+    return "\n".join(lines)
+
+
+def _paint(text: str, action: Action, color: bool) -> str:
+    if not color:
+        return text
+    code = "31" if action in NEEDS_ATTENTION else "33" if action in {Action.MERGE, Action.DELETE} else "32"
+    return f"\x1b[{code}m{text}\x1b[0m"
