@@ -141,10 +141,24 @@ def _addon_clusters(addon: Json, clusters: list[Json]) -> list[Json]:
         # Runs beside Argo CD, which always reaches its own cluster as in-cluster.
         own = next((c for c in clusters if c["in_cluster"]), None)
         name = own["name"] if own else "in-cluster"
-        return [{"name": name, "server": IN_CLUSTER_SERVER, "eks": None}]
+        return [{"name": name, "server": IN_CLUSTER_SERVER, "eks": None, "iam_role_prefix": None}]
     if addon["name"] in _EKS_ONLY:
         clusters = [c for c in clusters if c["eks"] is not None]
-    return [{"name": c["name"], "server": c["server"], "eks": c["eks"]} for c in clusters]
+    return [
+        {
+            "name": c["name"],
+            "server": c["server"],
+            "eks": c["eks"],
+            # "arn:<partition>:iam::<account>:role/" of the cluster's account, for IRSA roles.
+            "iam_role_prefix": _iam_role_prefix(c["eks"]["role_arn"]) if c["eks"] else None,
+        }
+        for c in clusters
+    ]
+
+
+def _iam_role_prefix(role_arn: str) -> str:
+    partition_and_account = role_arn.split(":role/", 1)[0]
+    return f"{partition_and_account}:role/"
 
 
 _ECR_HOST = re.compile(r"^[0-9]{12}\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?(?:/|$)")
