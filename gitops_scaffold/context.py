@@ -45,6 +45,15 @@ def resolve(answers: Answers) -> Json:
         "image_updater": _dump(answers.image_updater),
         "image_update_environments": [e["name"] for e in envs if e["image_updates"]],
         "production_environments": [e["name"] for e in envs if e["production"]],
+        # Environments that get ImageUpdater objects: opted in, never production, and only when
+        # the image_updater section is set.
+        "image_update_targets": [
+            e["name"]
+            for e in envs
+            if answers.image_updater is not None and e["image_updates"] and not e["production"]
+        ],
+        # Clusters registered through a declarative cluster secret: every one but in-cluster.
+        "remote_clusters": [c["name"] for c in clusters.values() if not c["in_cluster"]],
         # Where the ingress controller runs (service NetworkPolicies admit it), or None.
         "ingress_controller_namespace": next(
             (a["namespace"] for a in addons if a["name"] == "ingress-nginx"), None
@@ -69,6 +78,12 @@ def _cluster(answers: Answers, name: str) -> Json:
     if not cluster.in_cluster and cluster.eks is None and cluster.credentials_secret is None:
         data["credentials_secret"] = f"argocd/clusters/{cluster.name}"
     data["environments"] = [e.name for e in answers.environments if e.cluster == name]
+    # The Secrets Manager secret External Secrets reads to register a remote cluster: the
+    # bearer token and CA (credentials_secret) or, for EKS, only the cluster CA (caData).
+    default_secret = f"argocd/clusters/{cluster.name}"
+    data["registration_secret"] = (
+        None if cluster.in_cluster else data["credentials_secret"] or default_secret
+    )
     return data
 
 
@@ -94,7 +109,22 @@ def _service(answers: Answers, index: int, envs: list[Json]) -> Json:
     service = answers.services[index]
     data = service.model_dump(mode="json")
     data["namespaces"] = {e["name"]: service.name + e["namespace_suffix"] for e in envs}
+    # The semver constraint argocd-image-updater follows from the pinned tag ("v1.4.2" ->
+    # "^1.4.2": newer minor and patch releases, never a new major), or None for a tag that is
+    # not a release version.
+    data["image_update_constraint"] = _semver_constraint(service.tag)
     return data
+
+
+_RELEASE_TAG = re.compile(r"^v?([0-9]+)\.([0-9]+)\.([0-9]+)$")
+
+
+def _semver_constraint(tag: str) -> str | None:
+    match = _RELEASE_TAG.match(tag)
+    if match is None:
+        return None
+    major, minor, patch = match.groups()
+    return f"^{major}.{minor}.{patch}"
 
 
 def _addon(answers: Answers, index: int) -> Json:
