@@ -21,6 +21,7 @@ from gitops_scaffold.model import ANSWERS_VERSION, Answers, Loc, Problem, cross_
 
 ANSWERS_FILE = "scaffold.yaml"
 MAX_ANSWERS_BYTES = 5 * 1024 * 1024
+MISSING = "required key is missing"
 SCHEMA_URL = "https://gitops-scaffold.dev/schema/scaffold.schema.json"
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -182,7 +183,7 @@ def validate(doc: Document) -> Answers:
     try:
         answers = Answers.model_validate(doc.data)
     except ValidationError as exc:
-        problems = [_pydantic_problem(error) for error in exc.errors()]
+        problems = _without_misspelled_missing([_pydantic_problem(error) for error in exc.errors()])
         raise AnswersError(_format(doc, problems)) from None
     problems = cross_check(answers)
     if problems:
@@ -193,6 +194,16 @@ def validate(doc: Document) -> Answers:
 def load(path: Path) -> tuple[Document, Answers]:
     doc = parse(path, read_text(path))
     return doc, validate(doc)
+
+
+def _without_misspelled_missing(problems: list[Problem]) -> list[Problem]:
+    """`ulr:` for `url:` is one mistake: report the misspelling, not also the missing key."""
+    suggested = {
+        (*p.loc[:-1], p.message.split("did you mean '")[1].rstrip("'?"))
+        for p in problems
+        if "did you mean '" in p.message
+    }
+    return [p for p in problems if not (p.message == MISSING and p.loc in suggested)]
 
 
 def _format(doc: Document, problems: list[Problem]) -> list[str]:
@@ -218,7 +229,7 @@ def _pydantic_problem(error: Any) -> Problem:
     if kind == "extra_forbidden":
         return Problem(loc=loc, message=_unknown_key_message(loc))
     if kind == "missing":
-        return Problem(loc=loc, message="required key is missing")
+        return Problem(loc=loc, message=MISSING)
     message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if kind in {"model_type", "dict_type"}:
         message = f"expected a mapping, got {_describe(error.get('input'))}"
@@ -346,7 +357,7 @@ def insert_item(doc: Document, section: str, index: int, item: dict[str, Any]) -
 def remove_item(doc: Document, section: str, index: int) -> str:
     """The answers text without item ``index`` of list ``section``."""
     node = _section(doc, section)
-    if not _is_block_list(node):
+    if not _is_block_list(node) or len(getattr(node, "value", ())) == 1:
         return _rewrite_flow_section(doc, section, lambda items: items.pop(index))
     assert isinstance(node, yaml.SequenceNode)
     starts = _line_starts(doc.text)
@@ -399,6 +410,6 @@ def json_schema() -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_URL,
-        "title": "gitops-scaffold answers (scaffold.yaml)",
         **schema,
+        "title": "gitops-scaffold answers (scaffold.yaml)",
     }

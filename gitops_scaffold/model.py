@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
@@ -252,6 +253,12 @@ class Answers(Strict):
     environments: Annotated[list[Environment], Field(min_length=1)]
     teams: Annotated[list[Team], Field(min_length=1)]
     services: list[Service] = Field(default_factory=list)
+
+    @field_validator("services", mode="before")
+    @classmethod
+    def _no_services_yet(cls, value: object) -> object:
+        # `services:` with nothing under it is how people write "none yet".
+        return [] if value is None else value
     platform: list[Addon] = Field(default_factory=_default_platform)
     notifications: Notifications | None = None
     image_updater: ImageUpdater | None = None

@@ -120,7 +120,8 @@ def _run(
 def _finish(command: str, repo: Path, plan: Plan, dry_run: bool) -> Result:
     result = Result(command=command, repo=repo, plan=plan, dry_run=dry_run)
     if dry_run:
-        result.diff = unified_diff(repo, plan.writes)
+        shown = {p: t for p, t in plan.writes.items() if not p.startswith(f"{STATE_DIR}/")}
+        result.diff = unified_diff(repo, shown)
     else:
         apply_writes(repo, plan.writes)
     return result
