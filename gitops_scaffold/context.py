@@ -166,14 +166,23 @@ _ARGOCD_CLUSTER_ONLY = {"argocd-image-updater"}
 
 
 def _addon_clusters(addon: Json, clusters: list[Json]) -> list[Json]:
-    """The clusters an add-on is installed on: name, server and EKS settings of each."""
+    """The clusters an add-on is installed on: name, server and EKS settings of each.
+
+    Argo CD's own cluster (``in-cluster``) always gets the add-ons its install relies on
+    (ingress, certificates, External Secrets for the SSO and Slack secrets), even when no
+    environment runs there.
+    """
+    argocd_cluster = {
+        "name": "in-cluster", "server": IN_CLUSTER_SERVER, "eks": None, "in_cluster": True,
+    }
+    own = next((c for c in clusters if c["in_cluster"]), None)
     if addon["name"] in _ARGOCD_CLUSTER_ONLY:
-        # Runs beside Argo CD, which always reaches its own cluster as in-cluster.
-        own = next((c for c in clusters if c["in_cluster"]), None)
-        name = own["name"] if own else "in-cluster"
-        return [{"name": name, "server": IN_CLUSTER_SERVER, "eks": None, "iam_role_prefix": None}]
-    if addon["name"] in _EKS_ONLY:
+        # Runs beside Argo CD.
+        clusters = [own or argocd_cluster]
+    elif addon["name"] in _EKS_ONLY:
         clusters = [c for c in clusters if c["eks"] is not None]
+    elif own is None:
+        clusters = [argocd_cluster, *clusters]
     return [
         {
             "name": c["name"],
