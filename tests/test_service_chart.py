@@ -262,6 +262,9 @@ def test_env_values(rendered: Rendered) -> None:
 
 def test_lint_is_clean(rendered: Rendered) -> None:
     for release in rendered.releases:
+        # Argo CD runs `helm template --name-template <Application name>`, and Helm refuses
+        # release names over 53 characters.
+        helm_python.validate_release_name(release.name)
         env_values = yaml.safe_load((release.chart_dir / f"values-{release.env['name']}.yaml").read_text())
         report = helm_python.lint(release.chart_dir, env_values, strict=True, namespace=release.namespace)
         assert report["errors"] == [], (release.name, report)
@@ -332,6 +335,7 @@ def test_every_object_is_valid_and_allowed(rendered: Rendered) -> None:
         assert "namespace" not in obj["metadata"], "the namespace comes from the Application"
         assert obj["metadata"]["labels"]["app.kubernetes.io/instance"] == release.name
         assert obj["metadata"]["labels"]["gitops-scaffold.io/environment"] == release.env["name"]
+        assert obj["metadata"]["labels"]["app.kubernetes.io/version"] == release.values["image"]["tag"]
         assert len(obj["metadata"]["name"]) <= 63
 
 
@@ -507,8 +511,8 @@ def test_sync_fail_alert(rendered: Rendered) -> None:
 def test_external_secret(rendered: Rendered) -> None:
     for release in rendered.releases:
         for obj in release.of_kind("ExternalSecret"):
-            # Offline (no cluster API versions) the chart picks what external-secrets 0.10.x serves.
-            assert obj["apiVersion"] == "external-secrets.io/v1beta1"
+            # What the pinned external-secrets add-on serves (and its ClusterSecretStore uses).
+            assert obj["apiVersion"] == "external-secrets.io/v1"
             store = {"kind": "ClusterSecretStore", "name": "aws-secrets-manager"}
             assert obj["spec"]["secretStoreRef"] == store
             assert obj["spec"]["target"] == {"name": obj["metadata"]["name"], "creationPolicy": "Owner"}
@@ -544,7 +548,7 @@ def test_ingress(rendered: Rendered) -> None:
         annotations = ingress["metadata"]["annotations"]
         assert ingress["spec"]["ingressClassName"] == rendered.view["argocd"]["ingress_class"]
         assert "kubernetes.io/ingress.class" not in annotations
-        assert annotations["cert-manager.io/cluster-issuer"]
+        assert annotations["cert-manager.io/cluster-issuer"] == "letsencrypt-prod"  # as README.md says
         host = release.service["ingress"]["host"]
         assert ingress["spec"]["tls"] == [{"hosts": [host], "secretName": f"{release.name}-tls"}]
         (rule,) = ingress["spec"]["rules"]

@@ -54,7 +54,7 @@ pins it), not Chart.appVersion, which only records the first release.
 {{- define "service.labels" -}}
 helm.sh/chart: {{ include "service.chart" . }}
 {{ include "service.selectorLabels" . }}
-app.kubernetes.io/version: {{ .Values.image.tag | trunc 63 | trimSuffix "-" | trimSuffix "." | trimSuffix "_" | quote }}
+app.kubernetes.io/version: {{ .Values.image.tag | trunc 63 | trimAll "-_." | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- with .Values.environment }}
 gitops-scaffold.io/environment: {{ . | quote }}
@@ -149,14 +149,15 @@ The curl image of the smoke-test and alert Jobs.
 {{- end }}
 
 {{/*
-API version of ExternalSecret: v1 where the cluster's External Secrets operator serves it (Argo CD
-passes the destination cluster's API versions to Helm), else v1beta1, the version the pinned
-external-secrets 0.10.x serves (v1 arrived in 0.16.2; 0.17 dropped v1beta1).
+API version of ExternalSecret: external-secrets.io/v1, which the pinned external-secrets add-on
+serves (v1 arrived in 0.16.2; 0.17 stopped serving v1beta1). Argo CD passes the destination
+cluster's API versions to Helm, so a cluster still on an operator older than 0.16.2 (v1beta1
+only) gets v1beta1 instead. Offline (helm template without --api-versions) it is v1.
 */}}
 {{- define "service.externalSecretsApiVersion" -}}
-{{- if .Capabilities.APIVersions.Has "external-secrets.io/v1" -}}
-external-secrets.io/v1
-{{- else -}}
+{{- if and (not (.Capabilities.APIVersions.Has "external-secrets.io/v1")) (.Capabilities.APIVersions.Has "external-secrets.io/v1beta1") -}}
 external-secrets.io/v1beta1
+{{- else -}}
+external-secrets.io/v1
 {{- end -}}
 {{- end }}
