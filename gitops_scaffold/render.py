@@ -127,15 +127,18 @@ def _template_paths(set_name: str) -> tuple[str, ...]:
 
 
 def _render_path(env: Environment, template_path: str, data: Json) -> str | None:
-    """The output path, or None where a part renders empty (Copier skips those too)."""
+    """The output path, or None where a part renders empty (Copier skips those too).
+
+    Like Copier, the ``.jinja`` suffix comes off before the parts are rendered, so
+    ``[% if x %]name.yaml[% endif %].jinja`` is skipped when ``x`` is false.
+    """
     parts = []
-    for part in PurePosixPath(template_path).parts:
+    for part in PurePosixPath(template_path.removesuffix(TEMPLATE_SUFFIX)).parts:
         rendered = env.from_string(part).render(data) if "[" in part else part
         if not rendered:
             return None
         parts.append(rendered)
-    path = "/".join(parts)
-    return path.removesuffix(TEMPLATE_SUFFIX)
+    return "/".join(parts)
 
 
 def render_instance(instance: Instance) -> Tree:
