@@ -67,7 +67,8 @@ WIDE: dict[str, Any] = {
         {"name": "dev", "cluster": "mgmt", "image_updates": True},
         {"name": "qa", "cluster": "mgmt"},
         {"name": "stage", "cluster": "eu", "namespace_suffix": "-stg"},
-        {"name": "prod", "cluster": "us", "auto_sync": False},
+        # Opted in, but production: image updates never target it (no ImageUpdater).
+        {"name": "prod", "cluster": "us", "auto_sync": False, "image_updates": True},
     ],
     "teams": [
         {"name": "platform", "groups": ["platform"], "admin": True},
@@ -233,15 +234,16 @@ def test_values_keys_are_camel_case_and_commented(rendered: Rendered) -> None:
                 if key not in free_maps:
                     yield from keys(item, f"{path}{key}.")
 
-    for service in rendered.view["services"]:
-        text = rendered.tree[f"apps/services/{service['name']}/values.yaml"]
+    for path, text in rendered.tree.items():
+        if not re.fullmatch(r"apps/services/[^/]+/values(-[^/]+)?\.yaml", path):
+            continue
         for key in keys(yaml.safe_load(text)):
-            assert re.fullmatch(r"[a-z][A-Za-z0-9]*", key.rsplit(".", 1)[-1]), key
+            assert re.fullmatch(r"[a-z][A-Za-z0-9]*", key.rsplit(".", 1)[-1]), (path, key)
         lines = text.splitlines()
         for index, line in enumerate(lines):
             found = re.match(r"^\s*([A-Za-z]\w*):", line)
             if found and found.group(1) not in {"cpu", "memory", "PORT"}:  # every key says what it does
-                assert lines[index - 1].strip().startswith("#"), f"no comment above {line!r}"
+                assert lines[index - 1].strip().startswith("#"), f"{path}: no comment above {line!r}"
 
 
 def test_env_values(rendered: Rendered) -> None:
@@ -250,7 +252,8 @@ def test_env_values(rendered: Rendered) -> None:
         own = yaml.safe_load(text)
         assert own["environment"] == release.env["name"]
         assert own["image"]["tag"] == release.service["tag"]  # the key path the image updater writes
-        assert ("argocd-image-updater" in text) == release.env["image_updates"]
+        updated = release.env["name"] in rendered.view["image_update_targets"]
+        assert ("argocd-image-updater" in text) == updated
         if release.env["production"]:
             assert own["replicas"] == release.service["replicas"]
             if release.service["autoscaling"]:
