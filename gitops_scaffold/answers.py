@@ -9,6 +9,7 @@ comments, quoting and layout survive byte for byte everywhere else.
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -399,6 +400,52 @@ def _rewrite_flow_section(doc: Document, section: str, change: Any) -> str:
     body = "".join(item_yaml(i, 2, flow=False) for i in items) if items else ""
     replacement = f"{section}:\n{body}" if items else f"{section}: []\n"
     return doc.text[: starts[key_line]] + replacement + doc.text[end:]
+
+
+def set_value(doc: Document, loc: Loc, value: str) -> str:
+    """The answers text with the scalar at ``loc`` set to the string ``value`` (quoted).
+
+    Only the value's own characters change; a missing key is added beside its siblings, in
+    the mapping's own style (block or flow). Every parent of ``loc`` must exist.
+    """
+    parent = _node_at(doc.root, loc[:-1])
+    if not isinstance(parent, yaml.MappingNode):
+        raise ValueError(f"{_dotted(loc[:-1])} is not a mapping in {doc.path}")
+    scalar = json.dumps(value)
+    for key_node, value_node in parent.value:
+        if key_node.value == loc[-1]:
+            start, end = value_node.start_mark.index, value_node.end_mark.index
+            return doc.text[:start] + scalar + doc.text[end:]
+    if parent.flow_style:
+        close = parent.end_mark.index - 1  # the closing brace
+        separator = ", " if parent.value else ""
+        return doc.text[:close] + f"{separator}{loc[-1]}: {scalar}" + doc.text[close:]
+    starts = _line_starts(doc.text)
+    last = _last_line(parent)
+    indent = parent.value[0][0].start_mark.column if parent.value else 2
+    offset = starts[last + 1] if last + 1 < len(starts) else len(doc.text)
+    before = doc.text[:offset] if doc.text[:offset].endswith("\n") else doc.text[:offset] + "\n"
+    return before + " " * indent + f"{loc[-1]}: {scalar}\n" + doc.text[offset:]
+
+
+def add_section(doc: Document, section: str, body: dict[str, Any] | list[Any]) -> str:
+    """The answers text with a new top-level ``section`` appended at the end."""
+    text = doc.text if doc.text.endswith("\n") else doc.text + "\n"
+    if isinstance(body, list):
+        return text + f"{section}:\n" + "".join(item_yaml(item, 2, flow=False) for item in body)
+    return text + yaml.safe_dump({section: body}, default_flow_style=False, sort_keys=False, indent=2)
+
+
+def _node_at(root: yaml.Node, loc: Loc) -> yaml.Node | None:
+    node: yaml.Node | None = root
+    for part in loc:
+        if isinstance(part, int) and isinstance(node, yaml.SequenceNode) and part < len(node.value):
+            node = node.value[part]
+        elif isinstance(part, str) and isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == part), None)
+        else:
+            return None
+    return node
 
 
 # --- schema --------------------------------------------------------------------------------

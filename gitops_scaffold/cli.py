@@ -344,6 +344,75 @@ def render(
     _run(lambda: operations.render_repo(repo, dry_run=dry_run), output, quiet)
 
 
+@app.command(epilog="Example: scaffold upgrade --argocd-chart 10.2.0 --dry-run")
+def upgrade(
+    argocd_chart: Annotated[
+        str | None, typer.Option(help="Pin Argo CD's Helm chart to this version.")
+    ] = None,
+    addon_chart: Annotated[
+        list[str] | None,
+        typer.Option(help="Pin an add-on's chart: NAME=VERSION (repeatable)."),
+    ] = None,
+    repo: RepoOption = Path(),
+    dry_run: DryRunOption = False,
+    output: OutputOption = OutputFormat.text,
+    quiet: QuietOption = False,
+) -> None:
+    """Bring the repo to the installed templates (and new pins), keeping your edits."""
+    from gitops_scaffold import operations
+    from gitops_scaffold.errors import UserInputError
+
+    def action() -> Result:
+        pins: dict[str, str] = {}
+        for pair in addon_chart or []:
+            name, sep, version = pair.partition("=")
+            if not sep or not name or not version:
+                raise UserInputError(f"--addon-chart: expected NAME=VERSION, got {pair!r}")
+            pins[name.strip()] = version.strip()
+        return operations.upgrade(repo, argocd_chart=argocd_chart, addon_charts=pins, dry_run=dry_run)
+
+    _run(action, output, quiet)
+
+
+@app.command(epilog="Example: scaffold status || echo 'run scaffold upgrade'")
+def status(
+    repo: RepoOption = Path(),
+    output: OutputOption = OutputFormat.text,
+) -> None:
+    """What you changed in generated files, and whether the repo is behind (exit 1)."""
+    import json
+
+    from gitops_scaffold import operations
+    from gitops_scaffold.errors import ScaffoldError
+
+    try:
+        report = operations.status(repo)
+    except ScaffoldError as exc:
+        typer.echo(f"scaffold: {exc.message}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    if output is OutputFormat.json:
+        payload = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(report).items()}
+        typer.echo(json.dumps({**payload, "exit_code": report.exit_code}, indent=2))
+        raise typer.Exit(report.exit_code)
+    typer.echo(f"scaffold status: {report.repo} (last rendered by gitops-scaffold {report.rendered_by})")
+    for label, paths in (
+        ("edited by you", report.modified),
+        ("deleted by you", report.deleted),
+        ("unresolved conflicts", report.conflicted),
+        ("would change on `scaffold upgrade`", report.behind),
+    ):
+        if paths:
+            typer.echo(f"  {label}: {len(paths)}")
+            typer.echo("\n".join(f"    {p}" for p in paths))
+    if report.answers_changed:
+        typer.echo("  scaffold.yaml changed since the last render: run `scaffold render`")
+    if report.templates_changed:
+        typer.echo("  the installed templates are newer than the repo's: run `scaffold upgrade`")
+    if report.exit_code == 0:
+        typer.echo("  up to date")
+    raise typer.Exit(report.exit_code)
+
+
 @app.command(epilog="Example: scaffold schema > scaffold.schema.json")
 def schema() -> None:
     """Print the JSON Schema of scaffold.yaml (for editors and CI)."""

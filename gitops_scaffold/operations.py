@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from gitops_scaffold import answers as answers_file
+from gitops_scaffold import migrations
 from gitops_scaffold.answers import ANSWERS_FILE, Document
 from gitops_scaffold.apply import apply_writes, locked, unified_diff
 from gitops_scaffold.context import resolve
@@ -96,10 +97,19 @@ def _run(
     dry_run: bool,
     force_removal: bool | None = None,
     guard_environments: bool = True,
+    migrate: bool = False,
 ) -> Result:
     repo = _existing_repo(repo)
     with contextlib.nullcontext() if dry_run else locked(repo):
-        doc, old = answers_file.load(repo / ANSWERS_FILE)
+        path = repo / ANSWERS_FILE
+        disk_text = answers_file.read_text(path)
+        doc = answers_file.parse(path, disk_text)
+        notes: list[str] = []
+        if migrate:
+            doc, notes = migrations.migrate(doc)
+        else:
+            migrations.refuse_old(doc)
+        old = answers_file.validate(doc)
         new_text = doc.text if change_answers is None else change_answers(doc, old)
         new_doc = answers_file.parse(repo / ANSWERS_FILE, new_text)
         new = answers_file.validate(new_doc)
@@ -109,12 +119,14 @@ def _run(
         stale = [k for k in recorded_keys(repo, stale_prefixes(old)) if k not in rendered]
         records = {key: load_record(repo, key) for key in (*rendered, *stale)}
         plan = make_plan(repo, rendered, records, stale, force=bool(force_removal))
-        if new_text != doc.text:
+        if new_text != disk_text:
             plan.internal[ANSWERS_FILE] = new_text
-        plan.internal[META_FILE] = encode_meta()
+        plan.internal[META_FILE] = encode_meta(new_text)
         if force_removal is False:
             _refuse_edited_removals(plan)
-        return _finish(command, repo, plan, dry_run)
+        result = _finish(command, repo, plan, dry_run)
+        result.notes += notes
+        return result
 
 
 def _finish(command: str, repo: Path, plan: Plan, dry_run: bool) -> Result:
@@ -178,7 +190,7 @@ def init(dest: Path, answers_path: Path, dry_run: bool = False, commit: bool = F
     _check_new_destination(dest)
     plan = make_plan(dest, render(resolve(answers)), {})
     plan.internal[ANSWERS_FILE] = doc.text
-    plan.internal[META_FILE] = encode_meta()
+    plan.internal[META_FILE] = encode_meta(doc.text)
     plan.internal[STATE_GITIGNORE] = "# scaffold's transaction folder, when the repo has no .git\ntxn/\n"
     if dry_run:
         return _finish("init", dest, plan, dry_run=True)
@@ -499,3 +511,111 @@ def print_data(answers_path: Path) -> dict[str, Any]:
     """The resolved data templates see (what `copier copy` of a set needs)."""
     _, answers = answers_file.load(answers_path)
     return resolve(answers)
+
+
+# --- upgrade and status ---------------------------------------------------------------------
+
+
+def upgrade(
+    repo: Path,
+    argocd_chart: str | None = None,
+    addon_charts: dict[str, str] | None = None,
+    dry_run: bool = False,
+) -> Result:
+    """Re-render with the installed templates (and new pins), merging against the last render."""
+    bumps = dict(addon_charts or {})
+    for option, version in [
+        ("--argocd-chart", argocd_chart),
+        *((f"--addon-chart {n}", v) for n, v in bumps.items()),
+    ]:
+        if version is not None and not re.fullmatch(
+            r"v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.\-]+)?", version
+        ):
+            raise UserInputError(f"{option}: {version!r} is not a chart version such as '1.2.3'")
+
+    def change(doc: Document, current: Answers) -> str:
+        if argocd_chart is not None:
+            doc = _reparse(doc, _set_argocd_chart(doc, argocd_chart))
+        for name, version in sorted(bumps.items()):
+            doc = _reparse(doc, _set_addon_chart(doc, current, name, version))
+        return doc.text
+
+    result = _run("upgrade", repo, change, None, lambda _: ALL_SETS, dry_run, migrate=True)
+    result.next_steps = [
+        "review with `git diff` (and resolve any conflict markers)",
+        "git add -A && git commit -m 'Upgrade gitops-scaffold output' && git push",
+    ]
+    return result
+
+
+def _reparse(doc: Document, text: str) -> Document:
+    return answers_file.parse(doc.path, text)
+
+
+def _set_argocd_chart(doc: Document, version: str) -> str:
+    if "argocd" not in doc.data:
+        return answers_file.add_section(doc, "argocd", {"chart_version": version})
+    return answers_file.set_value(doc, ("argocd", "chart_version"), version)
+
+
+def _set_addon_chart(doc: Document, current: Answers, name: str, version: str) -> str:
+    names = _names(current.platform)
+    if name not in names:
+        raise UserInputError(f"--addon-chart: no add-on {name!r} ({_known('add-ons', names)})")
+    if "platform" not in doc.data:
+        # The defaults were never written down: write them, with the one pin changed.
+        items = [{"name": n, **({"version": version} if n == name else {})} for n in names]
+        return answers_file.add_section(doc, "platform", items)
+    return answers_file.set_value(doc, ("platform", names.index(name), "version"), version)
+
+
+@dataclass
+class Status:
+    """How the repo stands against its record and the installed gitops-scaffold."""
+
+    repo: Path
+    modified: list[str] = field(default_factory=list)  # generated files you changed
+    deleted: list[str] = field(default_factory=list)  # generated files you deleted
+    conflicted: list[str] = field(default_factory=list)  # still holding conflict markers
+    behind: list[str] = field(default_factory=list)  # files `upgrade`/`render` would change
+    answers_changed: bool = False  # scaffold.yaml edited since the last render
+    templates_changed: bool = False  # installed templates differ from those last used
+    rendered_by: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.behind else 0
+
+
+def status(repo: Path) -> Status:
+    from gitops_scaffold import __version__
+    from gitops_scaffold.merge import has_conflict_markers
+    from gitops_scaffold.plan import read_current
+    from gitops_scaffold.state import answers_digest, load_meta, templates_digest
+
+    repo = _existing_repo(repo)
+    disk_text = answers_file.read_text(repo / ANSWERS_FILE)
+    doc = answers_file.parse(repo / ANSWERS_FILE, disk_text)
+    migrations.refuse_old(doc)
+    answers = answers_file.validate(doc)
+    meta = load_meta(repo)
+    report = Status(repo=repo, rendered_by=str(meta.get("version", "unknown")))
+    report.answers_changed = meta.get("answers") != answers_digest(disk_text)
+    report.templates_changed = (
+        meta.get("templates") != templates_digest() or meta.get("version") != __version__
+    )
+    records = {key: load_record(repo, key) or {} for key in recorded_keys(repo)}
+    for files in records.values():
+        for path, base in sorted(files.items()):
+            current = read_current(repo, path)
+            if current is None:
+                report.deleted.append(path)
+            elif current != base:
+                (report.conflicted if has_conflict_markers(current) else report.modified).append(path)
+    rendered = render(resolve(answers))
+    for key in sorted(set(rendered) | set(records)):
+        new, old = rendered.get(key, {}), records.get(key, {})
+        report.behind += [p for p in sorted(set(new) | set(old)) if new.get(p) != old.get(p)]
+    for listing in (report.modified, report.deleted, report.conflicted, report.behind):
+        listing.sort()
+    return report

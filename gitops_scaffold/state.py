@@ -5,7 +5,8 @@ any machine, with any later gitops-scaffold, knows exactly what it wrote before:
 
 - ``.scaffold/state/<instance key>.json``: per template-set instance, every file as last
   rendered, stored as a list of lines so that a reviewer's diff stays readable;
-- ``.scaffold/meta.json``: the gitops-scaffold version and the digest of the templates used.
+- ``.scaffold/meta.json``: the gitops-scaffold version, the digest of the templates used and of
+  the answers rendered.
 """
 
 from __future__ import annotations
@@ -84,10 +85,20 @@ def templates_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def encode_meta() -> str:
+def answers_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def encode_meta(answers_text: str) -> str:
+    """Who rendered the repo, with which templates, from which answers (for `scaffold status`)."""
     return (
         json.dumps(
-            {"generator": "gitops-scaffold", "version": __version__, "templates": templates_digest()},
+            {
+                "generator": "gitops-scaffold",
+                "version": __version__,
+                "templates": templates_digest(),
+                "answers": answers_digest(answers_text),
+            },
             indent=1,
             sort_keys=True,
         )

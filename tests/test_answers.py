@@ -34,7 +34,9 @@ def test_example_loads_with_every_default_resolved() -> None:
     assert prod["production"] is True
     assert prod["auto_sync"] is False
     assert view["services"][0]["namespaces"] == {
-        "dev": "orders-dev", "staging": "orders-staging", "prod": "orders",
+        "dev": "orders-dev",
+        "staging": "orders-staging",
+        "prod": "orders",
     }
 
 
@@ -48,7 +50,10 @@ def test_defaults_of_a_minimal_file(tmp_path: Path) -> None:
     assert view["argocd"]["ha"] is True
     assert view["repo"]["revision"] == "main"
     assert [a["name"] for a in view["platform"]] == [
-        "ingress-nginx", "cert-manager", "external-secrets", "karpenter",
+        "ingress-nginx",
+        "cert-manager",
+        "external-secrets",
+        "karpenter",
     ]
     service = view["services"][0]
     assert (service["port"], service["health_path"]) == (8080, "/health")

@@ -35,8 +35,17 @@ def test_help_does_not_import_jinja_copier_or_helm() -> None:
 
 
 def test_every_command_has_an_example_in_its_help() -> None:
-    for command in ("init", "add-service", "add-env", "add-team", "add-cluster",
-                    "remove-service", "remove-env", "render", "schema"):
+    for command in (
+        "init",
+        "add-service",
+        "add-env",
+        "add-team",
+        "add-cluster",
+        "remove-service",
+        "remove-env",
+        "render",
+        "schema",
+    ):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0
         assert "Example: scaffold " + command.split()[0] in result.output

@@ -58,12 +58,21 @@ def test_init_dry_run_writes_nothing(tmp_path: Path) -> None:
 def test_add_service_creates_its_chart_and_a_values_file_per_environment(repo: Path) -> None:
     result = operations.add_service(repo, "cart", "web", autoscale="2:6")
     created = {p for p, a in actions(result).items() if a is Action.CREATE}
-    assert {"apps/services/cart/values-dev.yaml", "apps/services/cart/values-prod.yaml",
-            "apps/services/cart/Chart.yaml", "apps/services/cart/values.yaml"} <= created
+    assert {
+        "apps/services/cart/values-dev.yaml",
+        "apps/services/cart/values-prod.yaml",
+        "apps/services/cart/Chart.yaml",
+        "apps/services/cart/values.yaml",
+    } <= created
     answers = yaml.safe_load((repo / "scaffold.yaml").read_text())
     assert answers["services"][-1] == {
-        "name": "cart", "team": "web", "image": "ghcr.io/acme/cart", "tag": "0.1.0",
-        "port": 8080, "health_path": "/health", "autoscaling": {"min": 2, "max": 6},
+        "name": "cart",
+        "team": "web",
+        "image": "ghcr.io/acme/cart",
+        "tag": "0.1.0",
+        "port": 8080,
+        "health_path": "/health",
+        "autoscaling": {"min": 2, "max": 6},
     }
     assert result.exit_code == 0
 

@@ -1,0 +1,196 @@
+"""`scaffold upgrade` and `scaffold status`: new templates and pins, edits kept, git agrees."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gitops_scaffold import migrations, operations
+from gitops_scaffold.answers import Document
+from gitops_scaffold.errors import UserInputError
+from gitops_scaffold.merge import YOURS_MARKER
+from gitops_scaffold.plan import Action
+from gitops_scaffold.state import decode_record, encode_record, record_path
+from tests.factory import EXAMPLE, init_repo, snapshot
+
+OLD_LINE = "# written by an older gitops-scaffold\n"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return init_repo(tmp_path, EXAMPLE.read_text())
+
+
+def age(repo: Path, key: str, path: str, older: str) -> None:
+    """Make ``path`` look as an older template wrote it: on disk and in the record."""
+    record_file = repo / record_path(key)
+    files = decode_record(record_file.read_text())
+    files[path] = older
+    record_file.write_text(encode_record(files))
+    (repo / path).write_text(older)
+    subprocess.run(["git", "commit", "-qam", "older templates"], cwd=repo, check=True)
+
+
+def git_changed(repo: Path) -> set[str]:
+    out = subprocess.run(
+        ["git", "diff", "--name-only"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout
+    return set(out.split())
+
+
+def test_a_fresh_repo_is_up_to_date(repo: Path) -> None:
+    report = operations.status(repo)
+    assert (report.exit_code, report.modified, report.deleted, report.behind) == (0, [], [], [])
+    assert not report.answers_changed and not report.templates_changed
+
+
+def test_status_agrees_with_git_diff_on_what_the_user_changed(repo: Path) -> None:
+    (repo / "apps/services/orders/values-prod.yaml").write_text("replicaCount: 9\n")
+    (repo / "apps/services/payments/values.yaml").unlink()
+    readme = repo / "README.md"
+    readme.write_text(readme.read_text() + "\nlocal notes\n")
+    report = operations.status(repo)
+    assert set(report.modified) | set(report.deleted) == git_changed(repo)
+    assert report.deleted == ["apps/services/payments/values.yaml"]
+    assert report.exit_code == 0  # edits are yours, not something to upgrade
+
+
+def test_status_sees_answers_edited_by_hand(repo: Path) -> None:
+    answers = repo / "scaffold.yaml"
+    answers.write_text(answers.read_text().replace("tag: v2.0.1", "tag: v2.0.2"))
+    report = operations.status(repo)
+    assert report.answers_changed
+    assert "apps/services/payments/values.yaml" in report.behind
+    assert report.exit_code == 1
+
+
+def test_upgrade_applies_template_changes_and_keeps_edits(repo: Path) -> None:
+    path = "bootstrap/root/argocd.yaml"
+    current = (repo / path).read_text()
+    age(repo, "repo", path, OLD_LINE + current)
+    readme = repo / "README.md"
+    readme.write_text(readme.read_text() + "\n## Our notes\n")
+    assert operations.status(repo).behind == [path]
+    result = operations.upgrade(repo)
+    assert result.exit_code == 0
+    assert (repo / path).read_text() == current  # the new template's output
+    assert readme.read_text().endswith("\n## Our notes\n")  # the edit stays
+    assert operations.status(repo).behind == []
+
+
+def test_upgrade_merges_an_edit_into_a_changed_template(repo: Path) -> None:
+    path = "bootstrap/root/argocd.yaml"
+    current = (repo / path).read_text()
+    age(repo, "repo", path, OLD_LINE + current)
+    (repo / path).write_text(OLD_LINE + current + "# reviewed\n")
+    result = operations.upgrade(repo)
+    assert {c.path: c.action for c in result.plan.changes}[path] is Action.MERGE
+    assert (repo / path).read_text() == current + "# reviewed\n"
+
+
+def test_upgrade_reports_a_conflict_and_exits_1(repo: Path) -> None:
+    path = "bootstrap/root/argocd.yaml"
+    current = (repo / path).read_text()
+    first, rest = current.split("\n", 1)
+    age(repo, "repo", path, "# old header\n" + rest)
+    (repo / path).write_text("# my header\n" + rest)
+    result = operations.upgrade(repo)
+    assert result.exit_code == 1
+    assert [c.path for c in result.plan.conflicts] == [path]
+    assert YOURS_MARKER in (repo / path).read_text()
+    assert operations.status(repo).conflicted == [path]
+    del first
+
+
+def test_upgrade_dry_run_shows_the_diff_and_writes_nothing(repo: Path) -> None:
+    path = "bootstrap/root/argocd.yaml"
+    age(repo, "repo", path, OLD_LINE + (repo / path).read_text())
+    before = snapshot(repo)
+    result = operations.upgrade(repo, dry_run=True)
+    assert snapshot(repo) == before
+    assert f"-{OLD_LINE}" in result.diff
+
+
+def test_bump_the_argocd_chart_pin(repo: Path) -> None:
+    answers = repo / "scaffold.yaml"
+    answers.write_text("# keep me\n" + answers.read_text())
+    result = operations.upgrade(repo, argocd_chart="10.2.0")
+    assert result.exit_code == 0
+    text = answers.read_text()
+    assert text.startswith("# keep me\n")
+    assert yaml.safe_load(text)["argocd"]["chart_version"] == "10.2.0"
+    chart = yaml.safe_load((repo / "argocd/Chart.yaml").read_text())
+    assert [d["version"] for d in chart["dependencies"] if d["name"] == "argo-cd"] == ["10.2.0"]
+
+
+def test_bump_an_add_on_whose_defaults_were_never_written(tmp_path: Path) -> None:
+    from tests.factory import minimal
+
+    repo = init_repo(tmp_path, minimal())
+    operations.upgrade(repo, addon_charts={"cert-manager": "v1.99.0"})
+    platform = yaml.safe_load((repo / "scaffold.yaml").read_text())["platform"]
+    assert [a["name"] for a in platform] == ["ingress-nginx", "cert-manager", "external-secrets", "karpenter"]
+    assert platform[1]["version"] == "v1.99.0"
+    assert "v1.99.0" in (repo / "apps/platform/cert-manager/application.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"argocd_chart": "ten"}, "--argocd-chart: 'ten' is not a chart version"),
+        ({"addon_charts": {"nope": "1.0.0"}}, "--addon-chart: no add-on 'nope'"),
+    ],
+)
+def test_bad_pins_exit_2_and_change_nothing(repo: Path, kwargs: dict, message: str) -> None:  # type: ignore[type-arg]
+    before = snapshot(repo)
+    with pytest.raises(UserInputError, match=message):
+        operations.upgrade(repo, **kwargs)
+    assert snapshot(repo) == before
+
+
+def test_an_older_answers_format_is_migrated_with_a_summary(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def rename_autosync(doc: Document) -> str:
+        return doc.text.replace("version: 0", "version: 1").replace("autosync:", "auto_sync:")
+
+    monkeypatch.setitem(
+        migrations.MIGRATIONS,
+        0,
+        migrations.Migration(0, "environments' autosync is now auto_sync", rename_autosync),
+    )
+    answers = repo / "scaffold.yaml"
+    answers.write_text(
+        answers.read_text().replace("version: 1", "version: 0").replace("auto_sync:", "autosync:")
+    )
+    with pytest.raises(UserInputError, match=r"answers format 0; run `scaffold upgrade`"):
+        operations.add_team(repo, "search", ["search-team"])
+    result = operations.upgrade(repo)
+    assert result.notes == ["answers format 0 -> 1: environments' autosync is now auto_sync"]
+    text = answers.read_text()
+    assert "version: 1" in text and "autosync" not in text
+
+
+def test_a_newer_answers_format_is_refused(repo: Path) -> None:
+    answers = repo / "scaffold.yaml"
+    answers.write_text(answers.read_text().replace("version: 1", "version: 7"))
+    before = snapshot(repo)
+    with pytest.raises(UserInputError, match="answers format 7 is newer than this gitops-scaffold"):
+        operations.upgrade(repo)
+    assert snapshot(repo) == before
+
+
+def test_status_json_through_the_cli(repo: Path) -> None:
+    from typer.testing import CliRunner
+
+    from gitops_scaffold.cli import app
+
+    (repo / "apps/services/orders/values.yaml").write_text("x: 1\n")
+    result = CliRunner().invoke(app, ["status", "-C", str(repo), "-o", "json"])
+    payload = json.loads(result.output)
+    assert payload["modified"] == ["apps/services/orders/values.yaml"]
+    assert payload["exit_code"] == 0 == result.exit_code
