@@ -100,46 +100,64 @@ ChartVersion = Annotated[
 class Strict(BaseModel):
     """Base of every answers section: unknown keys are errors, values are not coerced."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, use_attribute_docstrings=True)
 
 
 class Repo(Strict):
     url: Annotated[str, _pattern(_GIT_URL, "a Git URL (https://host/org/repo or git@host:org/repo)")]
+    """The Git repository Argo CD pulls this configuration from."""
     revision: Annotated[
         str, StringConstraints(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9._\-/]+$")
     ] = "main"
+    """The branch (or tag) Argo CD follows."""
 
 
 class Sso(Strict):
     name: Annotated[str, StringConstraints(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9 _\-]+$")]
+    """Name shown on the login button."""
     issuer: HttpsUrl
+    """OIDC issuer URL."""
     client_id: Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9._\-]+$")]
+    """OIDC client ID; the client secret comes from AWS Secrets Manager, never Git."""
 
 
 class ArgoCD(Strict):
     namespace: Name = "argocd"
+    """Namespace Argo CD runs in."""
     chart_version: ChartVersion = DEFAULT_ARGOCD_CHART_VERSION
+    """Version of the argo-cd Helm chart (default: the version gitops-scaffold is tested with)."""
     domain: Hostname | None = None
+    """Host name of the Argo CD UI; when set, an Ingress with TLS is written."""
     ingress_class: Name = "nginx"
+    """IngressClass for Argo CD's and the services' ingresses."""
     ha: bool = True
+    """Run Argo CD highly available (2+ replicas, redis-ha)."""
     sso: Sso | None = None
+    """Sign in through OIDC; the local admin user is disabled when set."""
     system_nodes: bool = True
+    """Pin Argo CD and the add-ons to the system node group."""
 
 
 class Eks(Strict):
     cluster_name: Annotated[
         str, StringConstraints(min_length=1, max_length=100, pattern=r"^[0-9A-Za-z][A-Za-z0-9\-_]*$")
     ]
+    """The EKS cluster name."""
     role_arn: Annotated[str, _pattern(_ROLE_ARN, "an IAM role ARN")]
+    """IAM role Argo CD assumes to reach the cluster."""
 
 
 class Cluster(Strict):
     name: Name
+    """Cluster name (a DNS-1123 label)."""
     server: HttpsUrl
+    """API server URL; https://kubernetes.default.svc is the cluster Argo CD runs in."""
     eks: Eks | None = None
+    """EKS access through an IAM role (no credential in Git)."""
     # Where a non-EKS remote cluster's bearer token and CA live in AWS Secrets Manager;
     # External Secrets turns it into Argo CD's cluster secret, so no credential is in Git.
     credentials_secret: Annotated[str, _pattern(_SECRET_KEY, "a secret name")] | None = None
+    """Non-EKS remote cluster: Secrets Manager entry with its credentials (default: argocd/clusters/NAME)."""
 
     @property
     def in_cluster(self) -> bool:
@@ -148,46 +166,69 @@ class Cluster(Strict):
 
 class SyncWindow(Strict):
     kind: Literal["allow", "deny"]
+    """allow or deny."""
     schedule: Annotated[str, AfterValidator(_cron)]
+    """Five-field cron schedule when the window opens, such as '0 8 * * MON-FRI'."""
     duration: Annotated[str, AfterValidator(_duration)]
+    """How long the window stays open, such as '2h'."""
     manual_sync: bool = False
+    """Allow manual syncs while a deny window is active."""
     timezone: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]+(/[A-Za-z_+\-0-9]+)*$")] | None = None
+    """Time zone of the schedule, such as Europe/Berlin (default: UTC)."""
 
 
 class Environment(Strict):
     name: Name
+    """Environment name (a DNS-1123 label)."""
     cluster: Name
+    """The cluster it runs on (one of clusters[].name)."""
     production: bool | None = None  # default: the last environment is production
+    """Production environments never auto-sync (default: the last environment)."""
     auto_sync: bool | None = None  # default: False for production, True otherwise
+    """Sync automatically (default: false for production, true otherwise)."""
     prune: bool | None = None  # default: = auto_sync
+    """Delete resources removed from Git when syncing automatically (default: = auto_sync)."""
     self_heal: bool = True
+    """Revert changes made in the cluster outside Git."""
     namespace_suffix: (
         Annotated[str, StringConstraints(max_length=20, pattern=r"^(-[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$")]
         | None
     ) = None  # default: "-<name>", "" for production
+    """Service namespace = <service><suffix> (default: '-<name>', '' for production)."""
     image_updates: bool = False
+    """Let argocd-image-updater write new image tags for this environment."""
     sync_windows: list[SyncWindow] = Field(default_factory=list)
+    """Windows when syncs are allowed or denied (the environment's AppProjects)."""
 
 
 class Team(Strict):
     name: Name
+    """Team name (a DNS-1123 label)."""
     groups: Annotated[list[Annotated[str, _pattern(_GROUP, "an SSO group name")]], Field(min_length=1)]
+    """SSO groups whose members belong to the team."""
     admin: bool = False
+    """Members are Argo CD admins."""
 
 
 class Migrations(Strict):
     command: Annotated[list[Annotated[str, StringConstraints(min_length=1)]], Field(min_length=1)]
+    """The command the migration Job runs before each deploy."""
 
 
 class Ingress(Strict):
     host: Hostname
+    """Host name the service is exposed on."""
     path: HttpPath = "/"
+    """Path prefix routed to the service."""
 
 
 class Autoscaling(Strict):
     min: Annotated[int, Field(ge=1, le=1000)]
+    """Fewest replicas."""
     max: Annotated[int, Field(ge=1, le=1000)]
+    """Most replicas."""
     cpu: Annotated[int, Field(ge=1, le=100)] = 70
+    """Target average CPU utilisation in percent."""
 
     @model_validator(mode="after")
     def _min_not_above_max(self) -> Autoscaling:
@@ -198,22 +239,34 @@ class Autoscaling(Strict):
 
 class Service(Strict):
     name: Name
+    """Service name (a DNS-1123 label)."""
     team: Name
+    """The owning team (one of teams[].name)."""
     image: Annotated[
         str, StringConstraints(max_length=255), _pattern(_IMAGE, "an image reference without tag")
     ]
+    """Container image repository, without tag."""
     tag: Annotated[str, AfterValidator(_pinned_tag)]
+    """A pinned image tag; 'latest' is refused."""
     port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    """Container port."""
     health_path: HttpPath = "/health"
+    """HTTP path of the readiness, liveness and smoke-test checks."""
     replicas: Annotated[int, Field(ge=1, le=1000)] = 2
+    """Replicas when not autoscaled."""
     migrations: Migrations | None = None
+    """Run a migration Job (a Sync hook) before each deploy."""
     ingress: Ingress | None = None
+    """Expose the service through an Ingress with TLS."""
     autoscaling: Autoscaling | None = None
+    """A HorizontalPodAutoscaler (Argo CD then ignores replicas)."""
     database_secret: Annotated[str, _pattern(_SECRET_KEY, "a Secrets Manager secret name")] | None = None
+    """AWS Secrets Manager entry for the database credentials (an ExternalSecret)."""
 
 
 class Addon(Strict):
     name: Name
+    """A built-in add-on (ingress-nginx, cert-manager, external-secrets, karpenter, ...) or your own."""
     # For the built-in add-ons these come from the catalog; another add-on must name them all.
     repo_url: (
         Annotated[
@@ -221,24 +274,32 @@ class Addon(Strict):
         ]
         | None
     ) = None
+    """Chart repository (required for an add-on that is not built in)."""
     chart: Name | None = None
+    """Chart name (required for an add-on that is not built in)."""
     version: ChartVersion | None = None
+    """Pinned chart version (default for built-ins: the tested pin)."""
     namespace: Name | None = None
+    """Namespace it is installed in (required for an add-on that is not built in)."""
 
 
 class Slack(Strict):
     deployments: Annotated[str, _pattern(_SLACK_CHANNEL, "a Slack channel name")]
+    """Channel for deployment notifications."""
     alerts: Annotated[str, _pattern(_SLACK_CHANNEL, "a Slack channel name")]
+    """Channel for failed syncs and degraded health."""
 
 
 class Notifications(Strict):
     slack: Slack
+    """Slack channels; the token comes from AWS Secrets Manager."""
 
 
 class ImageUpdater(Strict):
     registry: Annotated[
         str, _pattern(re.compile(r"^[a-z0-9.\-]+(:[0-9]+)?(/[a-z0-9._\-]+)*$"), "a registry host")
     ]
+    """The registry argocd-image-updater watches."""
 
 
 def _default_platform() -> list[Addon]:
@@ -247,21 +308,32 @@ def _default_platform() -> list[Addon]:
 
 class Answers(Strict):
     version: Literal[1] = 1
+    """Answers format version."""
     repo: Repo
+    """Where this configuration lives."""
     argocd: ArgoCD = Field(default_factory=ArgoCD)
+    """Argo CD's own installation."""
     clusters: Annotated[list[Cluster], Field(min_length=1)]
+    """Clusters Argo CD deploys to (at least one)."""
     environments: Annotated[list[Environment], Field(min_length=1)]
+    """Environments, in promotion order; the last is production."""
     teams: Annotated[list[Team], Field(min_length=1)]
+    """Teams: one AppProject per team and environment, roles bound to SSO groups."""
     services: list[Service] = Field(default_factory=list)
+    """Services: a Helm chart each, deployed to every environment."""
 
     @field_validator("services", mode="before")
     @classmethod
     def _no_services_yet(cls, value: object) -> object:
         # `services:` with nothing under it is how people write "none yet".
         return [] if value is None else value
+
     platform: list[Addon] = Field(default_factory=_default_platform)
+    """Platform add-ons Argo CD installs on the clusters."""
     notifications: Notifications | None = None
+    """Argo CD notifications to Slack."""
     image_updater: ImageUpdater | None = None
+    """Automatic image updates for opted-in environments."""
 
 
 # --- rules that need the whole file -------------------------------------------------------
@@ -333,25 +405,7 @@ def cross_check(answers: Answers) -> list[Problem]:
             )
 
     for index, service in enumerate(answers.services):
-        if service.team not in team_names:
-            problems.append(
-                Problem(
-                    loc=("services", index, "team"),
-                    message=f"unknown team {service.team!r}; expected one of {_choices(team_names)}",
-                )
-            )
-        for env_index, env in enumerate(answers.environments):
-            namespace = service.name + suffix_of(answers, env_index)
-            if len(namespace) > 63:
-                problems.append(
-                    Problem(
-                        loc=("services", index, "name"),
-                        message=(
-                            f"namespace {namespace!r} for environment {env.name!r} "
-                            "is longer than 63 characters"
-                        ),
-                    )
-                )
+        problems += _service_problems(answers, index, service, team_names)
 
     problems += _namespace_clashes(answers)
     for index, addon in enumerate(answers.platform):
@@ -367,6 +421,43 @@ def cross_check(answers: Answers) -> list[Problem]:
                         ),
                     )
                 )
+    return problems
+
+
+def _service_problems(answers: Answers, index: int, service: Service, team_names: list[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    if service.team not in team_names:
+        problems.append(
+            Problem(
+                loc=("services", index, "team"),
+                message=f"unknown team {service.team!r}; expected one of {_choices(team_names)}",
+            )
+        )
+    for env_index, env in enumerate(answers.environments):
+        namespace = service.name + suffix_of(answers, env_index)
+        if len(namespace) > 63:
+            problems.append(
+                Problem(
+                    loc=("services", index, "name"),
+                    message=(
+                        f"namespace {namespace!r} for environment {env.name!r} is longer than 63 characters"
+                    ),
+                )
+            )
+        release = f"{service.name}-{env.name}"
+        if len(release) > 53:
+            # Argo CD renders the chart with the Application name as Helm's release name,
+            # and Helm refuses release names longer than 53 characters.
+            problems.append(
+                Problem(
+                    loc=("services", index, "name"),
+                    message=(
+                        f"Application {release!r} (service-environment) is longer than 53 "
+                        "characters, Helm's limit for a release name; shorten the name"
+                    ),
+                )
+            )
+            break
     return problems
 
 
