@@ -859,3 +859,23 @@ def test_rendering_is_deterministic() -> None:
     first = _render(copy.deepcopy(TWO_EKS))[1]
     second = _render(copy.deepcopy(TWO_EKS))[1]
     assert first == second
+
+
+def test_platform_project_permits_every_platform_application(
+    case: tuple[str, dict[str, Any], Tree],
+) -> None:
+    """Argo CD refuses an Application whose repo or destination its project does not list."""
+    _, _, tree = case
+    if "bootstrap/root-app.yaml" not in tree:
+        pytest.skip("bootstrap/root-app.yaml is not rendered yet")
+    (project,) = [d for d in docs(tree["bootstrap/root-app.yaml"]) if d["kind"] == "AppProject"]
+    assert project["metadata"]["name"] == "platform"
+    repos = set(project["spec"]["sourceRepos"])
+    destinations = {(d["server"], d["namespace"]) for d in project["spec"]["destinations"]}
+    for path, app in my_argo_objects(tree):
+        spec = app["spec"]
+        sources = spec.get("sources") or [spec["source"]]
+        for source in sources:
+            assert source["repoURL"] in repos, (path, source["repoURL"])
+        destination = (spec["destination"]["server"], spec["destination"]["namespace"])
+        assert destination in destinations, (path, destination)
