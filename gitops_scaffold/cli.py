@@ -139,9 +139,7 @@ def init(
 
     def action() -> Result:
         answers_path = answers if answers is not None else _questionnaire(dest)
-        result = operations.init(dest, answers_path, dry_run=dry_run, commit=commit)
-        result.next_steps = _init_next_steps(result.repo, committed=commit)
-        return result
+        return operations.init(dest, answers_path, dry_run=dry_run, commit=commit)
 
     _run(action, output, quiet)
 
@@ -156,17 +154,6 @@ def _questionnaire(dest: Path) -> Path:
     from gitops_scaffold.questionnaire import ask
 
     return ask(dest)
-
-
-def _init_next_steps(repo: Path, committed: bool) -> list[str]:
-    steps = [] if committed else [f"cd {repo} && git add -A && git commit -m 'Scaffold gitops-config'"]
-    return [
-        *steps,
-        "push it to the repo URL in scaffold.yaml (Argo CD pulls from there)",
-        "install Argo CD: helm or `terraform apply` in terraform/ (see README.md)",
-        "kubectl apply -n argocd -f bootstrap/root-app.yaml   # the only manual apply",
-        "from then on every change is a commit; grow the repo with `scaffold add-service NAME --team TEAM`",
-    ]
 
 
 @app.command("add-service", epilog="Example: scaffold add-service cart --team orders --autoscale 2:10")

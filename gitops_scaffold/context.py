@@ -81,9 +81,7 @@ def _cluster(answers: Answers, name: str) -> Json:
     # The Secrets Manager secret External Secrets reads to register a remote cluster: the
     # bearer token and CA (credentials_secret) or, for EKS, only the cluster CA (caData).
     default_secret = f"argocd/clusters/{cluster.name}"
-    data["registration_secret"] = (
-        None if cluster.in_cluster else data["credentials_secret"] or default_secret
-    )
+    data["registration_secret"] = None if cluster.in_cluster else data["credentials_secret"] or default_secret
     return data
 
 
@@ -173,7 +171,10 @@ def _addon_clusters(addon: Json, clusters: list[Json]) -> list[Json]:
     environment runs there.
     """
     argocd_cluster = {
-        "name": "in-cluster", "server": IN_CLUSTER_SERVER, "eks": None, "in_cluster": True,
+        "name": "in-cluster",
+        "server": IN_CLUSTER_SERVER,
+        "eks": None,
+        "in_cluster": True,
     }
     own = next((c for c in clusters if c["in_cluster"]), None)
     if addon["name"] in _ARGOCD_CLUSTER_ONLY:
@@ -206,6 +207,8 @@ DEFAULT_AWS_REGION = "us-east-1"
 
 def _aws_region(answers: Answers) -> tuple[str, str]:
     """The AWS region of the first ECR registry named in the answers, and where it was found."""
+    if answers.aws is not None:
+        return answers.aws.region, "aws.region"
     candidates: list[tuple[str, str]] = []
     if answers.image_updater is not None:
         candidates.append((answers.image_updater.registry, "image_updater.registry"))

@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 ANSWERS_VERSION = 1
-DEFAULT_ARGOCD_CHART_VERSION = "10.1.1"
+DEFAULT_ARGOCD_CHART_VERSION = "10.9.1"  # argo-cd chart with Argo CD v3.5.3
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -302,6 +302,13 @@ class ImageUpdater(Strict):
     """The registry argocd-image-updater watches."""
 
 
+class Aws(Strict):
+    region: Annotated[
+        str, _pattern(re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$"), "an AWS region")
+    ]
+    """Region of AWS Secrets Manager (External Secrets) and ECR."""
+
+
 def _default_platform() -> list[Addon]:
     return [Addon(name=n) for n in ("ingress-nginx", "cert-manager", "external-secrets", "karpenter")]
 
@@ -334,6 +341,8 @@ class Answers(Strict):
     """Argo CD notifications to Slack."""
     image_updater: ImageUpdater | None = None
     """Automatic image updates for opted-in environments."""
+    aws: Aws | None = None
+    """AWS settings (default region: that of the first ECR registry named here, else us-east-1)."""
 
 
 # --- rules that need the whole file -------------------------------------------------------

@@ -201,12 +201,25 @@ def init(dest: Path, answers_path: Path, dry_run: bool = False, commit: bool = F
     git_ready = _git_init(dest)
     with locked(dest):
         result = _finish("init", dest, plan, dry_run=False)
+    result.next_steps = _init_next_steps(dest, answers, committed=commit and git_ready)
     if commit and git_ready:
         _git_commit(dest, "Scaffold the gitops-config repository (scaffold init)")
         result.notes.append("committed as 'Scaffold the gitops-config repository (scaffold init)'")
     if not git_ready:
         result.notes.append("git was not found, so the folder is not a Git repository yet")
     return result
+
+
+def _init_next_steps(repo: Path, answers: Answers, committed: bool) -> list[str]:
+    namespace = answers.argocd.namespace
+    steps = [] if committed else [f"cd {repo} && git add -A && git commit -m 'Scaffold gitops-config'"]
+    return [
+        *steps,
+        f"push it to {answers.repo.url} (branch {answers.repo.revision}): Argo CD pulls from there",
+        "install Argo CD with helm, or `terraform init && terraform apply` in terraform/ (README.md)",
+        f"kubectl apply -n {namespace} -f bootstrap/root-app.yaml   # the only manual apply",
+        "from then on every change is a commit; grow the repo with `scaffold add-service NAME --team TEAM`",
+    ]
 
 
 def _check_new_destination(dest: Path) -> None:

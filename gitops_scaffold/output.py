@@ -11,6 +11,7 @@ from gitops_scaffold.plan import NEEDS_ATTENTION, Action
 
 JSON_SCHEMA_VERSION = 1
 _QUIET_ACTIONS = {Action.UNCHANGED, Action.KEEP}
+LIST_LIMIT = 25  # past this many files, a folder table reads better than a list
 
 
 def as_json(result: Result) -> str:
@@ -52,7 +53,7 @@ def summary(result: Result, color: bool = False) -> str:
             continue
         label = f"{verb} {action.value}".strip()
         lines.append(_paint(f"  {label}: {len(paths)}", action, color))
-        lines += [f"    {path}" for path in paths]
+        lines += _listing(paths) if len(paths) > LIST_LIMIT else [f"    {path}" for path in paths]
     quiet = sum(len(by_action.get(a, [])) for a in _QUIET_ACTIONS)
     if quiet:
         lines.append(f"  unchanged or keeping your edits: {quiet}")
@@ -66,6 +67,21 @@ def summary(result: Result, color: bool = False) -> str:
         lines.append("Next:")
         lines += [f"  {n}. {step}" for n, step in enumerate(result.next_steps, start=1)]
     return "\n".join(lines)
+
+
+def _listing(paths: list[str]) -> list[str]:
+    """Many files as a folder table: each folder with how many files in it (--output json lists all)."""
+    groups: dict[str, int] = defaultdict(int)
+    for path in paths:
+        parts = path.split("/")
+        depth = 3 if parts[0] == "apps" else 1
+        group = "/".join(parts[:depth]) + "/" if len(parts) > depth else path
+        groups[group] += 1
+    width = max(len(g) for g in groups)
+    return [
+        f"    {g.ljust(width)}  {n} files" if g.endswith("/") else f"    {g}"
+        for g, n in sorted(groups.items())
+    ]
 
 
 def _paint(text: str, action: Action, color: bool) -> str:
