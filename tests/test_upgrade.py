@@ -194,3 +194,79 @@ def test_status_json_through_the_cli(repo: Path) -> None:
     payload = json.loads(result.output)
     assert payload["modified"] == ["apps/services/orders/values.yaml"]
     assert payload["exit_code"] == 0 == result.exit_code
+
+
+# --- a repo written by an earlier gitops-scaffold (tests/resources/repo-0.1.0-dev) ----------
+
+OLD_REPO = Path(__file__).parent / "resources" / "repo-0.1.0-dev"
+ARGOCD_SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "argocd"
+
+
+@pytest.fixture
+def old_repo(tmp_path: Path) -> Path:
+    import shutil
+
+    repo = tmp_path / "old"
+    shutil.copytree(OLD_REPO, repo)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "commit", "-qm", "written by 0.1.0-dev"], cwd=repo, check=True)
+    return repo
+
+
+def argocd_objects(repo: Path) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
+    found = []
+    for path in sorted(repo.rglob("*.yaml")):
+        rel = path.relative_to(repo).as_posix()
+        if rel.startswith((".scaffold", ".github", "apps/services/")) or "/templates/" in rel:
+            continue
+        for doc in yaml.safe_load_all(path.read_text()):
+            if isinstance(doc, dict) and str(doc.get("apiVersion", "")).startswith("argoproj.io/"):
+                found.append((rel, doc))
+    return found
+
+
+def test_an_old_repo_is_behind_and_upgrades_with_every_edit_kept(old_repo: Path) -> None:
+    import jsonschema
+
+    report = operations.status(old_repo)
+    assert report.templates_changed and report.exit_code == 1
+    # Hand edits, the way people make them.
+    answers = old_repo / "scaffold.yaml"
+    answers.write_text(answers.read_text().replace("version: 1\n", "# reviewed by platform\nversion: 1\n"))
+    values = old_repo / "apps/services/orders/values-prod.yaml"
+    values.write_text(values.read_text() + "# prod: pinned after incident 42\n")
+    deployment = old_repo / "apps/services/payments/templates/deployment.yaml"
+    deployment.write_text(deployment.read_text() + "# extra line added by hand\n")
+    (old_repo / "apps/services/payments/templates/pdb-override.yaml").write_text("# mine\n")
+    (old_repo / "apps/services/orders/templates/hpa.yaml").unlink()
+    mine = (old_repo / "apps/services/payments/templates/pdb-override.yaml").read_bytes()
+
+    result = operations.upgrade(old_repo)
+
+    assert [c.path for c in result.plan.conflicts] == []
+    assert result.exit_code == 0
+    assert values.read_text().endswith("# prod: pinned after incident 42\n")
+    assert deployment.read_text().endswith("# extra line added by hand\n")
+    assert (old_repo / "apps/services/payments/templates/pdb-override.yaml").read_bytes() == mine
+    assert not (old_repo / "apps/services/orders/templates/hpa.yaml").exists()
+    assert answers.read_text().startswith(
+        Path(OLD_REPO / "scaffold.yaml").read_text().split("version: 1\n")[0] + "# reviewed by platform\n"
+    )
+    created = {c.path for c in result.plan.changes if c.action is Action.CREATE}
+    assert "bootstrap/root/service-apps.yaml" in created  # new in the later templates
+    after = operations.status(old_repo)
+    assert after.exit_code == 0 and after.behind == [] and not after.templates_changed
+    assert set(after.modified) | set(after.deleted) == {
+        "apps/services/orders/values-prod.yaml",
+        "apps/services/payments/templates/deployment.yaml",
+        "apps/services/orders/templates/hpa.yaml",
+    }
+    schemas = {
+        kind: json.loads((ARGOCD_SCHEMAS / f"{kind.lower()}.json").read_text())
+        for kind in ("Application", "ApplicationSet", "AppProject")
+    }
+    objects = argocd_objects(old_repo)
+    assert {doc["kind"] for _, doc in objects} >= {"Application", "ApplicationSet", "AppProject"}
+    for path, doc in objects:
+        jsonschema.validate(doc, schemas[doc["kind"]]), path
