@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
+    from jinja2 import Environment, Template
 
 from gitops_scaffold.context import Json
 
@@ -126,6 +126,12 @@ def _template_paths(set_name: str) -> tuple[str, ...]:
     return tuple(sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()))
 
 
+@functools.cache
+def _path_template(env: Environment, part: str) -> Template:
+    # Compiling is most of the cost of a path; a 500-service repo renders each part thousands of times.
+    return env.from_string(part)
+
+
 def _render_path(env: Environment, template_path: str, data: Json) -> str | None:
     """The output path, or None where a part renders empty (Copier skips those too).
 
@@ -134,7 +140,7 @@ def _render_path(env: Environment, template_path: str, data: Json) -> str | None
     """
     parts = []
     for part in PurePosixPath(template_path.removesuffix(TEMPLATE_SUFFIX)).parts:
-        rendered = env.from_string(part).render(data) if "[" in part else part
+        rendered = _path_template(env, part).render(data) if "[" in part else part
         if not rendered:
             return None
         parts.append(rendered)
