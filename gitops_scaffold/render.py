@@ -112,7 +112,9 @@ def _environment(set_name: str) -> Environment:
     envops: dict[str, Any] = dict(config["_envops"])
     envops.pop("undefined", None)
     return SandboxedEnvironment(
-        loader=FileSystemLoader(TEMPLATES_DIR / set_name / config.get("_subdirectory", ".")),
+        # Rooted at the set, not its `template/` folder, as Copier's loader is: an import names
+        # `template/<path>` (or a macro file beside `template/`) the same way in both.
+        loader=FileSystemLoader(TEMPLATES_DIR / set_name),
         extensions=["gitops_scaffold.jinja_ext.ScaffoldExtension"],
         undefined=StrictUndefined,
         autoescape=False,
@@ -155,7 +157,7 @@ def render_instance(instance: Instance) -> Tree:
         if out_path is None:
             continue
         if template_path.endswith(TEMPLATE_SUFFIX):
-            tree[out_path] = env.get_template(template_path).render(instance.data)
+            tree[out_path] = env.get_template(f"template/{template_path}").render(instance.data)
         else:
             source = TEMPLATES_DIR / instance.set_name / "template" / template_path
             tree[out_path] = source.read_text(encoding="utf-8")
