@@ -113,7 +113,7 @@ class _Expander:
     def generate(self, generator: Json, where: str, outer: Json, *, depth: int) -> list[Json]:
         if not isinstance(generator, dict):
             raise self.fail(f"{where} is not a mapping")
-        kinds = [k for k in generator if k not in ("selector", "template")]
+        kinds = [k for k in generator if k != "selector"]
         if len(kinds) != 1:
             raise self.fail(f"{where} must name exactly one generator, found {kinds or 'none'}")
         kind = kinds[0]
@@ -331,14 +331,14 @@ class _Expander:
         ]
         rendered = self.render_tree(
             [(tree, params) for tree, (_, params) in zip(trees, jobs, strict=True)],
-            "spec.template",
+            "spec.template or spec.templatePatch" if patch else "spec.template",
         )
         preserve = bool((self.spec.get("syncPolicy") or {}).get("preserveResourcesOnDeletion"))
         apps = []
-        for output, (_, params) in zip(rendered, jobs, strict=True):
+        for output in rendered:
             app = self.application(output["template"], preserve)
             if patch:
-                app = self.apply_patch(app, output["patch"], params)
+                app = self.apply_patch(app, output["patch"])
             apps.append(app)
         names = [a["metadata"].get("name") for a in apps]
         duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -369,7 +369,7 @@ class _Expander:
             "spec": template.get("spec") or {},
         }
 
-    def apply_patch(self, app: Json, patch_text: str, params: Json) -> Json:
+    def apply_patch(self, app: Json, patch_text: str) -> Json:
         """applyTemplatePatch: YAML (or JSON) -> strategic merge into the Application."""
         try:
             patch = _load_yaml(patch_text) if patch_text.strip() else None
@@ -533,8 +533,10 @@ def _template_metadata_and_spec(template: Json) -> Json:
 
 
 def _merge_generator_template(generator: Any, template: Json) -> Json:
-    """A generator's own template wins over the ApplicationSet's, field by field."""
-    own = generator.get("template") if isinstance(generator, dict) else None
+    """A generator's own template (e.g. list.template) wins over the ApplicationSet's, field
+    by field."""
+    bodies = [v for k, v in generator.items() if k != "selector"] if isinstance(generator, dict) else []
+    own = bodies[0].get("template") if len(bodies) == 1 and isinstance(bodies[0], dict) else None
     if not own:
         return template
     merged: Json = copy.deepcopy(own)

@@ -459,3 +459,27 @@ def test_without_helm_python_the_error_says_what_to_install(
     with pytest.raises(ExpansionError, match="helm-python-sdk"):
         expand(make_appset([elements("a")]), tmp_path)
 
+
+
+def test_a_generators_own_template_wins_field_by_field(tmp_path: Path) -> None:
+    generator = {"list": {"elements": [{"name": "a"}],
+                          "template": {"metadata": {"name": "own-{{ .name }}"},
+                                       "spec": {"project": ""}}}}
+    (app,) = expand(make_appset([generator]), tmp_path)
+    assert app["metadata"]["name"] == "own-a"
+    assert app["spec"]["project"] == "default"
+    assert app["spec"]["destination"]["namespace"] == "a"
+
+
+def test_git_directories(tmp_path: Path) -> None:
+    root = files(tmp_path, {
+        "apps/a/x.yaml": "", "apps/b/x.yaml": "", "apps/b/deep/x.yaml": "",
+        "apps/skip/x.yaml": "", "apps/.git-like/x.yaml": "",
+    })
+    (root / "apps/empty").mkdir()
+    generator = {"git": {"repoURL": "r", "revision": "HEAD", "directories": [
+        {"path": "apps/*"}, {"path": "apps/skip", "exclude": True}]}}
+    template = {"metadata": {"name": "{{ .path.basename }}"},
+                "spec": {"project": "p", "source": {"path": "{{ .path.path }}"}}}
+    apps = expand(make_appset([generator], template), root)
+    assert names(apps) == ["a", "b"]
