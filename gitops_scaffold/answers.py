@@ -88,6 +88,11 @@ def parse(path: Path, text: str) -> Document:
         where = mark.line + 1 if mark else 1
         problem = exc.problem or exc.context or "invalid YAML"
         raise AnswersError([f"{path}:{where}: YAML syntax error: {problem}"]) from None
+    except yaml.reader.ReaderError as exc:
+        row = text[: exc.position].count("\n") + 1
+        raise AnswersError(
+            [f"{path}:{row}: control character U+{exc.character:04X} is not allowed in YAML; remove it"]
+        ) from None
     except yaml.YAMLError as exc:
         raise AnswersError([f"{path}:1: YAML error: {exc}"]) from None
     if root is None:
@@ -106,16 +111,60 @@ def parse(path: Path, text: str) -> Document:
         )
     lines: dict[Loc, int] = {}
     problems: list[str] = []
-    data = _construct(root, (), lines, problems, path)
+    data = _construct(root, (), lines, problems, path, _Walk())
     if problems:
         raise AnswersError(problems)
     assert isinstance(data, dict)
     return Document(path=path, text=text, data=data, root=root, lines=lines)
 
 
-def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[str], path: Path) -> Any:
+# YAML aliases may repeat a node; a few nested aliases expand without end ("billion laughs").
+MAX_ALIASED_VALUES = 10_000
+
+
+@dataclass
+class _Walk:
+    """What `_construct` tracks across the tree: open collections and alias expansion."""
+
+    seen: set[int] = field(default_factory=set)
+    open: set[int] = field(default_factory=set)
+    aliased: int = 0
+
+
+def _construct(
+    node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[str], path: Path, walk: _Walk
+) -> Any:
     """Plain data from a node, recording the line of every key and item on the way."""
     lines.setdefault(loc, node.start_mark.line + 1)
+    if id(node) in walk.open:
+        raise AnswersError(
+            [
+                f"{path}:{node.start_mark.line + 1}: {_dotted(loc)}: a YAML alias refers to a node that "
+                "contains it; an answers file cannot be recursive"
+            ]
+        )
+    if id(node) in walk.seen:
+        walk.aliased += 1
+        if walk.aliased > MAX_ALIASED_VALUES:
+            raise AnswersError(
+                [
+                    f"{path}:{node.start_mark.line + 1}: {_dotted(loc)}: YAML aliases expand to more than "
+                    f"{MAX_ALIASED_VALUES} values; write the values out instead of nesting aliases"
+                ]
+            )
+    walk.seen.add(id(node))
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        walk.open.add(id(node))
+        try:
+            return _construct_collection(node, loc, lines, problems, path, walk)
+        finally:
+            walk.open.discard(id(node))
+    return _scalar(node)
+
+
+def _construct_collection(
+    node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[str], path: Path, walk: _Walk
+) -> Any:
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -128,7 +177,7 @@ def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[
             if not isinstance(key, str):
                 problems.append(
                     f"{path}:{key_node.start_mark.line + 1}: {_dotted(loc) or 'top level'}: "
-                    f"keys must be strings, got {key!r}"
+                    f"keys must be strings, got {_describe_key(key)}"
                 )
                 continue
             if key in result:
@@ -137,13 +186,19 @@ def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[
                 )
                 continue
             lines[(*loc, key)] = key_node.start_mark.line + 1
-            result[key] = _construct(value_node, (*loc, key), lines, problems, path)
+            result[key] = _construct(value_node, (*loc, key), lines, problems, path, walk)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _construct(item, (*loc, index), lines, problems, path) for index, item in enumerate(node.value)
-        ]
-    return _scalar(node)
+    return [
+        _construct(item, (*loc, index), lines, problems, path, walk) for index, item in enumerate(node.value)
+    ]
+
+
+def _describe_key(key: Any) -> str:
+    if isinstance(key, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(key, yaml.SequenceNode):
+        return "a list"
+    return repr(key)
 
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
@@ -212,6 +267,11 @@ def _format(doc: Document, problems: list[Problem]) -> list[str]:
     return [f"{doc.path}:{doc.line_of(p.loc)}: {_dotted(p.loc)}: {p.message}" for p in ordered]
 
 
+def problem_message(error: Any) -> str:
+    """One pydantic error in the words the user gets (no regexes, no 'Input should')."""
+    return _pydantic_problem(error).message
+
+
 def _pydantic_problem(error: Any) -> Problem:
     # Union members and validator names show up in pydantic's loc; the user never wrote them.
     loc: Loc = tuple(
@@ -236,9 +296,28 @@ def _pydantic_problem(error: Any) -> Problem:
         message = f"expected a mapping, got {_describe(error.get('input'))}"
     elif kind == "list_type":
         message = f"expected a list, got {_describe(error.get('input'))}"
-    elif kind.endswith("_type") or kind.endswith("_parsing") or kind == "literal_error":
+    elif kind == "string_pattern_mismatch":
+        expected = _PATTERN_EXPECTED.get(str(loc[-1]) if loc else "", "in the expected form")
+        message = f"{error.get('input')!r} is not {expected}"
+    elif kind == "too_short":
+        at_least = (error.get("ctx") or {}).get("min_length", 1)
+        message = f"expected at least {at_least} item{'s' if at_least != 1 else ''}, got none"
+    elif kind.endswith(("_type", "_parsing", "_too_short", "_too_long")) or kind in _COMPARISONS:
         message = f"{message[0].lower()}{message[1:]}, got {_describe(error.get('input'))}"
     return Problem(loc=loc, message=message)
+
+
+_COMPARISONS = {"literal_error", "greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+
+# What a field with a plain regex constraint expects, in words (pydantic would print the regex).
+_PATTERN_EXPECTED = {
+    "revision": "a Git branch, tag or commit",
+    "namespace_suffix": "a namespace suffix: empty, or '-' and a DNS label such as '-qa'",
+    "cluster_name": "an EKS cluster name (letters, digits, '-' and '_')",
+    "client_id": "an OIDC client ID (letters, digits, '.', '_' and '-')",
+    "timezone": "a time zone name such as 'Europe/Berlin'",
+    "name": "a display name (letters, digits, spaces, '_' and '-')",
+}
 
 
 def _describe(value: Any) -> str:

@@ -134,6 +134,7 @@ def apply_writes(repo: Path, writes: dict[str, str | None]) -> list[str]:
             handle.flush()
             os.fsync(handle.fileno())
         _make_parents(repo, [p for p, t in moves if t is not None])
+        _check_movable(repo, staging, [p for p, _ in moves])
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         (folder / (JOURNAL + ".tmp")).unlink(missing_ok=True)
@@ -157,7 +158,7 @@ def _differs(repo: Path, path: str, text: str | None) -> bool:
         return target.exists()
     try:
         return target.read_bytes() != text.encode("utf-8")
-    except (FileNotFoundError, NotADirectoryError):
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return True
 
 
@@ -176,6 +177,19 @@ def _make_parents(repo: Path, paths: list[str]) -> None:
     # Created before the commit point: a stray empty folder is the worst a kill can leave.
     for path in paths:
         (repo / path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _check_movable(repo: Path, staging: Path, paths: list[str]) -> None:
+    """Refuse before the commit point what would make a move fail after it (half a write)."""
+    device = staging.stat().st_dev
+    for parent in sorted({(repo / path).parent for path in paths}):
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(parent))
+        if parent.stat().st_dev != device:
+            raise OSError(errno.EXDEV, f"{staging} is on another file system", str(parent))
+    for path in paths:
+        if (repo / path).is_dir() and not (repo / path).is_symlink():
+            raise IsADirectoryError(errno.EISDIR, "a folder is in the way of a file", path)
 
 
 def _perform(repo: Path, staging: Path, moves: list[list[str | None]]) -> None:

@@ -335,6 +335,14 @@ class Answers(Strict):
         # `services:` with nothing under it is how people write "none yet".
         return [] if value is None else value
 
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_is_a_number(cls, value: object) -> object:
+        # `version: true` equals 1 in Python, and a Literal would accept it.
+        if isinstance(value, bool):
+            raise ValueError(f"expected the answers format number 1, got bool {value!r}")
+        return value
+
     platform: list[Addon] = Field(default_factory=_default_platform)
     """Platform add-ons Argo CD installs on the clusters."""
     notifications: Notifications | None = None

@@ -141,7 +141,11 @@ def _finish(command: str, repo: Path, plan: Plan, dry_run: bool) -> Result:
 
 def _existing_repo(repo: Path) -> Path:
     repo = repo.resolve()
-    if not (repo / ANSWERS_FILE).is_file():
+    try:
+        found = (repo / ANSWERS_FILE).is_file()
+    except PermissionError:
+        raise UserInputError(f"{repo}: permission denied; cannot read this folder") from None
+    if not found:
         raise UserInputError(
             f"{repo}: no {ANSWERS_FILE} here; run this in a repository made by "
             f"`scaffold init`, or name one with --repo DIR"
@@ -271,8 +275,7 @@ def _item(model: type[BaseModel], data: dict[str, Any], options: dict[str, str])
         error = exc.errors()[0]
         field_name = str(error["loc"][0]) if error["loc"] else ""
         option = options.get(field_name, field_name)
-        message = str(error["msg"]).removeprefix("Value error, ")
-        raise UserInputError(f"{option}: {message}") from None
+        raise UserInputError(f"{option}: {answers_file.problem_message(error)}") from None
     return data
 
 
@@ -322,7 +325,11 @@ def add_service(
             "health_path": health_path,
         }
         if migrations or migrations_command:
-            item["migrations"] = {"command": shlex.split(migrations_command or "./migrate")}
+            try:
+                command = shlex.split(migrations_command or "./migrate")
+            except ValueError as exc:  # an unbalanced quote
+                raise UserInputError(f"--migrations-command: {exc}: {migrations_command!r}") from None
+            item["migrations"] = {"command": command}
         if autoscale:
             item["autoscaling"] = _autoscaling(autoscale)
         if ingress_host:

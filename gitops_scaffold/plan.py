@@ -85,8 +85,8 @@ class Plan:
 def read_current(repo: Path, path: str) -> str | None:
     try:
         return (repo / path).read_text(encoding="utf-8")
-    except (FileNotFoundError, NotADirectoryError):
-        return None
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None  # a folder where a file goes: writing it is refused before the commit point
     except UnicodeDecodeError:
         return (repo / path).read_bytes().decode("utf-8", errors="surrogateescape")
 

@@ -43,7 +43,7 @@ def load_record(repo: Path, key: str) -> Tree | None:
         return decode_record(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         from gitops_scaffold.errors import UserInputError
 
         raise UserInputError(
