@@ -255,7 +255,7 @@ def test_root_children_and_waves(repo: Repo) -> None:
             assert any(p.startswith(source_path + "/") and p.endswith(".yaml") for p in repo.tree), path
 
     projects = children["bootstrap/root/projects.yaml"]["spec"]["syncPolicy"]["automated"]
-    assert projects == {"prune": True, "selfHeal": True}
+    assert projects == {"prune": False, "selfHeal": True}
     if "clusters" in expected:
         clusters = children["bootstrap/root/clusters.yaml"]["spec"]["syncPolicy"]
         assert clusters["automated"] == {"prune": False, "selfHeal": True}
