@@ -427,9 +427,9 @@ class _GoRenderer:
         self, jobs: Sequence[tuple[Json, Sequence[str]]], where: str = "spec.template"
     ) -> list[list[str]]:
         """For each (params, strings): the strings rendered with the params."""
-        if not jobs:
-            return []
         unique = list(dict.fromkeys(s for _, strings in jobs for s in strings))
+        if not unique:
+            return [[] for _ in jobs]
         for text in unique:
             self.check_functions(text, where)
         index = {s: i for i, s in enumerate(unique)}
