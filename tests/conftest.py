@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 os.environ.setdefault("GIT_AUTHOR_NAME", "scaffold tests")
 os.environ.setdefault("GIT_AUTHOR_EMAIL", "tests@gitops-scaffold.invalid")
 os.environ.setdefault("GIT_COMMITTER_NAME", "scaffold tests")
 os.environ.setdefault("GIT_COMMITTER_EMAIL", "tests@gitops-scaffold.invalid")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/<example>/ from the current templates (tests/test_golden.py)",
+    )
