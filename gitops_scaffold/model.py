@@ -420,6 +420,7 @@ def cross_check(answers: Answers) -> list[Problem]:
                     message="image updates need an 'image_updater' section with the registry",
                 )
             )
+        problems += _environment_problems(answers, index)
 
     for index, service in enumerate(answers.services):
         problems += _service_problems(answers, index, service, team_names)
@@ -438,6 +439,35 @@ def cross_check(answers: Answers) -> list[Problem]:
                         ),
                     )
                 )
+    return problems
+
+
+def _environment_problems(answers: Answers, index: int) -> list[Problem]:
+    env = answers.environments[index]
+    problems: list[Problem] = []
+    if env.image_updates and is_production(answers, index):
+        # Production is promoted by a reviewed commit to values-<env>.yaml, never by a bot.
+        problems.append(
+            Problem(
+                loc=("environments", index, "image_updates"),
+                message=(
+                    f"production environment {env.name!r} takes no automatic image updates; "
+                    "promote by committing image.tag to its values file"
+                ),
+            )
+        )
+    seen: set[tuple[str, str, str]] = set()
+    for number, window in enumerate(env.sync_windows):
+        key = (window.kind, window.schedule, window.duration)
+        if key in seen:
+            # argocd-server refuses an AppProject with two identical windows.
+            problems.append(
+                Problem(
+                    loc=("environments", index, "sync_windows", number),
+                    message="the same window (kind, schedule, duration) is listed twice",
+                )
+            )
+        seen.add(key)
     return problems
 
 
