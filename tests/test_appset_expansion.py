@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from argocd_checks import (
     canonical,
     documents,
@@ -144,15 +145,15 @@ def test_labels_notifications_and_finalizer(expanded: Expanded) -> None:
             assert metadata["labels"]["gitops-scaffold.io/team"] == service["team"]
             assert metadata["labels"]["gitops-scaffold.io/environment"] == env["name"]
             assert metadata["finalizers"] == [FINALIZER]
-            prefix = "notifications.argoproj.io/subscribe."
-            if slack:
-                assert metadata["annotations"] == {
-                    f"{prefix}on-sync-failed.slack": slack["alerts"],
-                    f"{prefix}on-health-degraded.slack": slack["alerts"],
-                    f"{prefix}on-deployed.slack": slack["deployments"],
-                }
-            else:
-                assert "annotations" not in metadata
+            # Subscriptions are argocd/values.yaml's per-environment defaults, selected on the
+            # environment label; annotations too would send each message twice.
+            assert "annotations" not in metadata
+    if slack:
+        values = yaml.safe_load(expanded.tree["argocd/values.yaml"])["argo-cd"]["notifications"]
+        selectors = {s["selector"] for s in values["subscriptions"]}
+        assert selectors == {
+            f"gitops-scaffold.io/environment={env['name']}" for env in expanded.view["environments"]
+        }
 
 
 def test_appset_follows_the_contract(expanded: Expanded) -> None:
