@@ -430,5 +430,136 @@ def data(
     typer.echo(json.dumps({"scaffold": resolved}, indent=2))
 
 
+class ReportFormat(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+class FailOn(StrEnum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+@app.command("validate", epilog="Example: scaffold validate .")
+def validate_command(
+    directory: Annotated[
+        Path,
+        typer.Argument(help="The repository to check (default: the current directory).", file_okay=False),
+    ] = Path(),
+    report_format: Annotated[
+        ReportFormat,
+        typer.Option("--format", "-f", help="text for people, json for scripts, sarif for code scanning."),
+    ] = ReportFormat.text,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Exit 1 when a finding has this severity or worse.")
+    ] = FailOn.warning,
+    schemas: Annotated[
+        Path | None,
+        typer.Option("--schemas", help="Argo CD JSON Schemas to use (default: the bundled v3.5.1 set).",
+                     file_okay=False, exists=True),
+    ] = None,
+    helm: Annotated[
+        bool | None,
+        typer.Option("--helm/--no-helm", help="Lint and render charts with Helm (default: when installed)."),
+    ] = None,
+    kube_version: Annotated[
+        str | None, typer.Option("--kube-version", help="Kubernetes version of the schemas, e.g. 1.33.")
+    ] = None,
+    repo_url: Annotated[
+        list[str] | None,
+        typer.Option("--repo-url", help="A URL Applications use for this repository (repeatable)."),
+    ] = None,
+    production: Annotated[
+        str | None, typer.Option("--production", help="Regex matching production Applications' names.")
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option("--ignore", help="Skip a rule by id, e.g. GS016 (repeatable).")
+    ] = None,
+    rules: Annotated[bool, typer.Option("--rules", help="Explain every rule and exit.")] = False,
+) -> None:
+    """Check a gitops repository the way Argo CD will see it: schemas, ApplicationSets,
+    projects, paths, Helm charts and lint rules; offline."""
+    from gitops_scaffold.errors import ScaffoldError
+    from gitops_scaffold.validate import Options, Severity, reporters, validate
+
+    if rules:
+        typer.echo(reporters.rules_text())
+        raise typer.Exit(0)
+    options = Options(
+        schemas=schemas,
+        helm=helm,
+        kube_version=kube_version,
+        repo_urls=list(repo_url or []),
+        production=production,
+        ignore={i.strip().upper() for i in ignore or [] if i.strip()},
+    )
+    try:
+        report = validate(directory, options)
+    except ScaffoldError as exc:
+        typer.echo(f"scaffold: {exc.message}".replace("\n", "\nscaffold: "), err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("scaffold: interrupted", err=True)
+        raise typer.Exit(130) from None
+    except Exception:
+        _internal_error()
+    threshold = None if fail_on is FailOn.never else Severity[fail_on.value]
+    if report_format is ReportFormat.json:
+        typer.echo(reporters.as_json(report, fail_on=threshold))
+    elif report_format is ReportFormat.sarif:
+        typer.echo(reporters.sarif(report))
+    else:
+        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        typer.echo(reporters.text(report, fail_on=threshold, color=color))
+    raise typer.Exit(report.exit_code(threshold))
+
+
+class PreviewFormat(StrEnum):
+    table = "table"
+    yaml = "yaml"
+    json = "json"
+
+
+@app.command("preview", epilog="Example: scaffold preview . --output yaml")
+def preview_command(
+    target: Annotated[
+        Path,
+        typer.Argument(help="The repository, or one ApplicationSet file in it (default: the current one)."),
+    ] = Path(),
+    output: Annotated[
+        PreviewFormat, typer.Option("--output", "-o", help="table for people, yaml or json for scripts.")
+    ] = PreviewFormat.table,
+    include_written: Annotated[
+        bool, typer.Option("--all", help="Also list the Applications written directly in the repository.")
+    ] = False,
+) -> None:
+    """List the Applications every ApplicationSet generates, expanded offline as Argo CD does."""
+    from gitops_scaffold import preview as previews
+    from gitops_scaffold.errors import ScaffoldError
+
+    try:
+        result = previews.preview(target, include_written=include_written)
+    except ScaffoldError as exc:
+        typer.echo(f"scaffold: {exc.message}".replace("\n", "\nscaffold: "), err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("scaffold: interrupted", err=True)
+        raise typer.Exit(130) from None
+    except Exception:
+        _internal_error()
+    if output is PreviewFormat.json:
+        typer.echo(previews.as_json(result))
+    elif output is PreviewFormat.yaml:
+        typer.echo(previews.as_yaml(result), nl=False)
+    else:
+        typer.echo(previews.as_table(result))
+        for error in result.errors:
+            typer.echo(f"scaffold: {error}", err=True)
+    raise typer.Exit(result.exit_code)
+
+
 def main() -> None:
     app()

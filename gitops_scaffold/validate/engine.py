@@ -1,0 +1,311 @@
+"""One validation run: read the repo, expand ApplicationSets, resolve sources, render charts,
+check schemas, projects and lint rules; return every finding, deduplicated and sorted.
+
+Every step is linear in the size of the repository: each file is parsed once, each
+ApplicationSet expanded once, each chart rendered once per distinct set of values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_scaffold.errors import UserInputError
+from gitops_scaffold.validate.catalog import RULES, finding
+from gitops_scaffold.validate.findings import Finding, Report
+from gitops_scaffold.validate.helm import Helm, RenderRequest, helm_available
+from gitops_scaffold.validate.loader import Document, Path_, load_repo
+from gitops_scaffold.validate.model import (
+    App,
+    Resource,
+    find_clusters,
+    infer_self_urls,
+    production_of,
+    self_urls,
+)
+from gitops_scaffold.validate.projects import Project, check_app, check_duplicates, custom_cluster_scoped
+from gitops_scaffold.validate.rules import Context, run_rules
+from gitops_scaffold.validate.schemas import ArgoSchemas, kube_schemas
+from gitops_scaffold.validate.sources import SourceResolver
+
+# A schema error at the same place as one of these more specific findings is left out.
+_SUPERSEDES_SCHEMA = frozenset({"GS011", "GS012", "GS013"})
+_MISSING_KEY = re.compile(r'no entry for key "([^"]+)"|key "?([^" ]+)"? not found')
+_WHERE = re.compile(r"\b(spec(?:\.[A-Za-z]+|\[\d+\])+)")
+
+
+@dataclass
+class Options:
+    schemas: Path | None = None  # Argo CD JSON Schemas (default: bundled)
+    helm: bool | None = None  # None: on when helm-python-sdk is installed
+    kube_version: str | None = None  # default: the newest kubernetes-validate bundles
+    repo_urls: list[str] = field(default_factory=list)  # URLs naming this repository
+    production: str | None = None  # regex for production Applications (non-scaffold repos)
+    ignore: set[str] = field(default_factory=set)  # rule ids to skip
+
+
+@dataclass
+class Expanded:
+    apps: list[App]
+    findings: list[Finding]
+
+
+def expand_appsets(root: Path, docs: list[Document]) -> Expanded:
+    """Every ApplicationSet's Applications; a failure is a GS103 finding at the key it names."""
+    from gitops_scaffold import appset
+
+    apps: list[App] = []
+    findings: list[Finding] = []
+    for doc in docs:
+        try:
+            generated = appset.expand(doc.data, root)
+        except appset.ExpansionError as exc:
+            findings.append(finding("GS103", doc.file, _line_of_message(doc, exc.message), exc.message))
+            continue
+        except Exception as exc:  # an engine bug must not hide the rest of the report
+            findings.append(
+                finding("GS103", doc.file, doc.line, f"ApplicationSet {doc.name}: cannot expand: {exc!r}")
+            )
+            continue
+        apps += [App(data, doc, appset=doc.name) for data in generated]
+    return Expanded(apps, findings)
+
+
+def _line_of_message(doc: Document, message: str) -> int:
+    """The line of the template string holding the missing key a message names, else of the
+    first ``spec.x[0].y`` path it names, else the object's."""
+    missing = _MISSING_KEY.search(message)
+    if missing:
+        key = re.compile(rf"\.{re.escape(missing.group(1) or missing.group(2))}\b")
+        for where, value in _strings(doc.data):
+            if "{{" in value and key.search(value):
+                return doc.line_of(where)
+    match = _WHERE.search(message)
+    if not match:
+        return doc.line
+    path: list[str | int] = []
+    for part in re.findall(r"[A-Za-z]+|\[\d+\]", match.group(1)):
+        path.append(int(part[1:-1]) if part.startswith("[") else part)
+    return doc.line_of(tuple(path))
+
+
+def _strings(value: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
+
+
+def validate(root: Path, options: Options | None = None) -> Report:
+    """Check the repository at ``root``; the findings, sorted, with notes on what was skipped."""
+    options = options or Options()
+    root = root.resolve()
+    if not root.is_dir():
+        raise UserInputError(f"{root} is not a directory")
+    unknown = sorted(options.ignore - set(RULES))
+    if unknown:
+        raise UserInputError(
+            f"--ignore: unknown rule id(s) {', '.join(unknown)}; see `scaffold validate --rules`"
+        )
+    return _Run(root, options).report()
+
+
+class _Run:
+    """The steps of one run, in order; each adds findings and notes."""
+
+    def __init__(self, root: Path, options: Options) -> None:
+        self.root = root
+        self.options = options
+        self.notes: list[str] = []
+        self.files = load_repo(root)
+        self.findings: list[Finding] = list(self.files.problems)
+        self.argo = ArgoSchemas(options.schemas)
+        self.kube, note = kube_schemas(options.kube_version)
+        self.notes += [note] if note else []
+        self.helm = self._helm()
+
+    def _helm(self) -> Helm | None:
+        use_helm = self.options.helm if self.options.helm is not None else helm_available()
+        if use_helm and not helm_available():
+            raise UserInputError("--helm needs helm-python-sdk: pip install 'gitops-scaffold[validate]'")
+        if not use_helm:
+            self.notes.append(
+                "charts were not linted or rendered"
+                + ("" if self.options.helm is False else ": install the `validate` extra for helm-python-sdk")
+            )
+            return None
+        lint_version = self.kube.version if self.kube is not None and self.options.kube_version else None
+        return Helm(self.root, self.files, lint_version)
+
+    def report(self) -> Report:
+        self.check_schemas()
+        apps, generated = self.applications()
+        groups = self.resolve_sources(apps)
+        resources = self.resources(groups)
+        projects = {"default": Project(None)}
+        for doc in self.files.argo("AppProject"):
+            projects.setdefault(doc.name, Project(doc))
+        clusters = find_clusters(self.files)
+        cluster_scoped = custom_cluster_scoped(r.data for r in resources)
+        for app in apps:
+            self.findings += check_app(app, projects, clusters, cluster_scoped)
+        self.findings += check_duplicates(apps, self.files.objects)
+        ctx = Context(
+            root=self.root,
+            files=self.files,
+            apps=apps,
+            projects=projects,
+            production=production_of(self.root, self.options.production),
+            application_schema=self.argo.schema("Application"),
+            resources=resources,
+            groups=groups,
+        )
+        self.findings += run_rules(ctx)
+        if self.kube is not None and self.kube.unknown:
+            self.notes.append(
+                "not schema-checked (custom resources without a bundled schema): "
+                + ", ".join(sorted(self.kube.unknown))
+            )
+        return Report(
+            repo=str(self.root),
+            findings=_finish(self.root, self.findings, self.options.ignore),
+            notes=self.notes,
+            stats={
+                "files": self.files.files,
+                "objects": len(self.files.objects),
+                "applications": len(apps),
+                "generated": generated,
+                "renders": self.helm.renders if self.helm else 0,
+            },
+        )
+
+    def check_schemas(self) -> None:
+        """Argo CD objects against the CRDs, the rest against Kubernetes' schemas."""
+        if not self.argo.available():
+            self.notes.append(
+                "Argo CD objects were not schema-checked: install the `validate` extra for jsonschema"
+            )
+        for doc in self.files.objects:
+            if doc.group == "argoproj.io":
+                if self.argo.available():
+                    self.findings += self.argo.check(doc.data, doc.file, doc.line_of)
+            elif self.kube is not None:
+                self.findings += self.kube.check(doc.data, doc.file, doc.line_of)
+
+    def applications(self) -> tuple[list[App], int]:
+        """Written and generated Applications (the generated ones schema-checked too)."""
+        apps = [App(doc.data, doc) for doc in self.files.argo("Application")]
+        expanded = expand_appsets(self.root, self.files.argo("ApplicationSet"))
+        self.findings += expanded.findings
+        for app in expanded.apps if self.argo.available() else []:
+            self.findings += self.argo.check(app.data, app.file, app.locate, app.context)
+        return apps + expanded.apps, len(expanded.apps)
+
+    def resolve_sources(self, apps: list[App]) -> list[list[Resource]]:
+        """Paths, values files and what each Application deploys; charts rendered by Helm."""
+        urls = self_urls(self.root, self.options.repo_urls)
+        if not urls:
+            urls = infer_self_urls(self.root, apps)
+            if urls:
+                self.notes.append(
+                    f"this repository's URL was taken to be {', '.join(sorted(urls))} "
+                    "(pass --repo-url to say so)"
+                )
+        resolver = SourceResolver(self.root, self.files, urls, self.helm)
+        for app in apps:
+            resolver.resolve(app)
+        self.findings += resolver.findings
+        groups: list[list[Resource]] = [app.resources for app in apps if app.resources]
+        if self.helm is not None:
+            groups += _standalone_charts(self.files.charts, self.helm)
+            self.findings += self.helm.findings
+            self.notes += self.helm.notes
+        self.notes += sorted(resolver.notes)
+        return groups
+
+    def resources(self, groups: list[list[Resource]]) -> list[Resource]:
+        """Every object in Git and every rendered object, once; rendered ones schema-checked."""
+        resources = _distinct(
+            [Resource(d.data, d.file, d.line_of) for d in self.files.objects if d.group != "argoproj.io"]
+            + [r for group in groups for r in group if r.rendered]
+        )
+        if self.kube is not None:
+            for res in resources:
+                if res.rendered:
+                    self.findings += self.kube.check(res.data, res.file, res.locate)
+        return resources
+
+
+def _standalone_charts(charts: list[str], helm: Helm) -> list[list[Resource]]:
+    """Charts no Application renders: lint and render them once with their own values."""
+    used = {r.chart for r in helm.requests}
+    groups = []
+    for chart in charts:
+        if chart in used:
+            continue
+        name = Path(chart).name if chart != "." else "chart"
+        request = RenderRequest(chart, [], None, [], release=name[:53], namespace="default", context="")
+        rendered = helm.render(request)
+        if rendered:
+            groups.append(rendered)
+    return groups
+
+
+def _distinct(resources: list[Resource]) -> list[Resource]:
+    """Each object once: the same template rendered for several environments counts once
+    per distinct content."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for res in resources:
+        key = (res.file, repr(res.data))
+        if key not in seen:
+            seen.add(key)
+            out.append(res)
+    return out
+
+
+_SUPPRESS = re.compile(r"scaffold-validate:\s*(ignore-file|ignore)\s+((?:GS\d{3}[\s,]*)+)")
+
+
+def _suppressions(root: Path, files: set[str]) -> dict[str, dict[int, set[str]]]:
+    """``# scaffold-validate: ignore GS008`` on a finding's line or the line above skips it
+    there; ``ignore-file`` anywhere in the file skips the rule for the whole file (line 0)."""
+    found: dict[str, dict[int, set[str]]] = {}
+    for rel in files:
+        try:
+            text = (root / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if "scaffold-validate:" not in text:
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            match = _SUPPRESS.search(line)
+            if match:
+                rules = set(re.findall(r"GS\d{3}", match.group(2)))
+                lines = [0] if match.group(1) == "ignore-file" else [number, number + 1]
+                for target in lines:
+                    found.setdefault(rel, {}).setdefault(target, set()).update(rules)
+    return found
+
+
+def _finish(root: Path, findings: list[Finding], ignore: set[str]) -> list[Finding]:
+    specific = {(f.file, f.line) for f in findings if f.rule in _SUPERSEDES_SCHEMA}
+    suppressed = _suppressions(root, {f.file for f in findings if f.file})
+    kept: dict[tuple[str, int, str, str], Finding] = {}
+    for f in findings:
+        if f.rule in ignore:
+            continue
+        here = suppressed.get(f.file, {})
+        if f.rule in here.get(f.line, set()) or f.rule in here.get(0, set()):
+            continue
+        if f.rule == "GS101" and (f.file, f.line) in specific:
+            continue
+        kept.setdefault((f.file, f.line, f.rule, f.message), f)
+    return sorted(kept.values())

@@ -1,0 +1,4 @@
+{{- define "helm-guestbook.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
