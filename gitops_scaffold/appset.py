@@ -8,9 +8,10 @@ clone, so a working tree can be previewed before it is committed.
 
 Supported generators: ``list`` (``elements`` and ``elementsYaml``), ``git`` (``files`` and
 ``directories``, with ``exclude``, ``pathParamPrefix`` and ``values``), ``matrix`` (exactly two
-children; the second may use the first one's parameters) and ``merge``; ``selector`` on any of
-them. Other generators (clusters, SCM, pull requests, plugins) need a live Argo CD and raise
-``ExpansionError``.
+children; the second may use the first one's parameters), ``merge``, and ``clusters`` over the
+declarative cluster secrets in ``repo_dir`` (see ``cluster_secrets``); ``selector`` on any of
+them. Other generators (SCM, pull requests, plugins, cluster decision resources) need a live
+Argo CD and raise ``ExpansionError``.
 
 With ``goTemplate: true`` the templates are executed by Helm's Go template engine (text/template
 with Sprig, through ``helm_python``) rather than by an imitation: every parameter set of one
@@ -26,6 +27,8 @@ similar are refused with an error.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 import fnmatch
 import io
@@ -127,6 +130,7 @@ class _Expander:
             "git": self.git_params,
             "matrix": self.matrix_params,
             "merge": self.merge_params,
+            "clusters": self.cluster_params,
         }
         if kind not in handlers:
             raise self.fail(
@@ -254,6 +258,49 @@ class _Expander:
         rendered = self.renderer.render([(p, [str(values[k]) for k in keys]) for p in params])
         for p, strings in zip(params, rendered, strict=True):
             p["values"] = {**(p.get("values") or {}), **dict(zip(keys, strings, strict=True))}
+
+    def cluster_params(self, body: Json, where: str, depth: int) -> list[Json]:
+        """The clusters generator (applicationset/generators/cluster.go, Argo CD v3): the local
+        cluster unless a secret registers https://kubernetes.default.svc or a selector is set,
+        then every matching cluster secret in name order; ``values`` rendered with each
+        cluster's parameters; ``flatList`` gives one parameter set with ``clusters``."""
+        selector = body.get("selector") or {}
+        if not isinstance(selector, dict):
+            raise self.fail(f"{where}.selector is not a mapping")
+        secrets = cluster_secrets(self.repo_dir)
+        params: list[Json] = []
+        has_selector = bool(selector.get("matchLabels") or selector.get("matchExpressions"))
+        if not has_selector and not any(s["server"] == IN_CLUSTER_SERVER for s in secrets):
+            params.append(
+                {"name": "in-cluster", "nameNormalized": "in-cluster", "server": IN_CLUSTER_SERVER,
+                 "project": ""}
+            )
+        for secret in secrets:
+            if has_selector and not _selector_matches(selector, secret["labels"], self.fail):
+                continue
+            entry: Json = {
+                "name": secret["name"],
+                "nameNormalized": _sanitize_name(secret["name"]),
+                "server": secret["server"],
+                "project": secret["project"],
+            }
+            if self.go_template:
+                metadata: Json = {}
+                if secret["annotations"]:
+                    metadata["annotations"] = dict(secret["annotations"])
+                if secret["labels"]:
+                    metadata["labels"] = dict(secret["labels"])
+                entry["metadata"] = metadata
+            else:
+                entry.update({f"metadata.annotations.{k}": v for k, v in secret["annotations"].items()})
+                entry.update({f"metadata.labels.{k}": v for k, v in secret["labels"].items()})
+            params.append(entry)
+        values = body.get("values")
+        if values:
+            self.append_values(values, params, f"{where}.values")
+        if body.get("flatList"):
+            return [{"clusters": params}]
+        return params
 
     def matrix_params(self, body: Json, where: str, depth: int) -> list[Json]:
         children = body.get("generators") or []
@@ -781,6 +828,74 @@ def _short(params: Json) -> str:
 
 
 # --- the repository ------------------------------------------------------------------------
+
+
+IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
+_CLUSTER_LABEL = "argocd.argoproj.io/secret-type"
+
+
+def cluster_secrets(repo_dir: Path) -> list[Json]:
+    """The cluster secrets declared in the repository, as the clusters generator sees them
+    ({name, server, project, labels, annotations}), ordered by Secret name as the API lists
+    them: plain Secrets labelled ``argocd.argoproj.io/secret-type: cluster`` (``data`` decoded,
+    ``stringData``), and ExternalSecrets whose ``target.template`` makes such a Secret."""
+    found: dict[str, Json] = {}
+    for rel in _repo_files(repo_dir):
+        if not rel.endswith((".yaml", ".yml")) or "/templates/" in f"/{rel}":
+            continue
+        try:
+            text = (repo_dir / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if _CLUSTER_LABEL not in text:
+            continue
+        try:
+            documents = list(yaml.safe_load_all(text))
+        except yaml.YAMLError:
+            continue
+        for doc in documents:
+            secret = _as_cluster_secret(doc)
+            if secret is not None:
+                found.setdefault(secret.pop("secret"), secret)
+    return [found[name] for name in sorted(found)]
+
+
+def _as_cluster_secret(doc: Any) -> Json | None:
+    if not isinstance(doc, dict):
+        return None
+    metadata: Json = doc["metadata"] if isinstance(doc.get("metadata"), dict) else {}
+    meta: Json
+    if doc.get("kind") == "Secret" and doc.get("apiVersion") == "v1":
+        meta, data = metadata, dict(_decoded(doc.get("data")))
+        data.update({str(k): "" if v is None else str(v) for k, v in (doc.get("stringData") or {}).items()})
+        secret_name = str(metadata.get("name", ""))
+    elif doc.get("kind") == "ExternalSecret":
+        target = ((doc.get("spec") or {}).get("target") or {})
+        template = target.get("template") or {}
+        meta = template.get("metadata") or {}
+        data = {str(k): str(v) for k, v in (template.get("data") or {}).items()}
+        secret_name = str(target.get("name") or metadata.get("name", ""))
+    else:
+        return None
+    labels = {str(k): str(v) for k, v in (meta.get("labels") or {}).items()}
+    if labels.get(_CLUSTER_LABEL) != "cluster" or not data.get("server"):
+        return None
+    return {
+        "secret": secret_name,
+        "name": data.get("name", ""),
+        "server": data["server"],
+        "project": data.get("project", ""),
+        "labels": labels,
+        "annotations": {str(k): str(v) for k, v in (meta.get("annotations") or {}).items()},
+    }
+
+
+def _decoded(data: Any) -> Iterator[tuple[str, str]]:
+    for key, value in (data or {}).items() if isinstance(data, dict) else []:
+        try:
+            yield str(key), base64.b64decode(str(value), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            yield str(key), str(value)
 
 
 def _repo_files(repo_dir: Path) -> list[str]:

@@ -449,8 +449,8 @@ def test_duplicate_application_names(tmp_path: Path) -> None:
 
 
 def test_generators_that_need_a_live_argo_cd(tmp_path: Path) -> None:
-    with pytest.raises(ExpansionError, match="clusters generator needs a running Argo CD"):
-        expand(make_appset([{"clusters": {}}]), tmp_path)
+    with pytest.raises(ExpansionError, match="scmProvider generator needs a running Argo CD"):
+        expand(make_appset([{"scmProvider": {}}]), tmp_path)
 
 
 def test_without_helm_python_the_error_says_what_to_install(

@@ -135,3 +135,120 @@ def test_an_appset_that_does_not_expand_exits_1(tmp_path: Path) -> None:
 def test_missing_target_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["preview", str(tmp_path / "nope")])
     assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+# --- the clusters generator over declarative cluster secrets ---------------------------------
+
+CLUSTER_SECRETS = """\
+apiVersion: v1
+kind: Secret
+metadata:
+  name: cluster-eu
+  namespace: argocd
+  labels:
+    argocd.argoproj.io/secret-type: cluster
+    env: prod
+  annotations:
+    team: platform
+stringData:
+  name: eu_prod
+  server: https://eu.k8s.example.com
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata:
+  name: cluster-dev
+  namespace: argocd
+spec:
+  secretStoreRef: {kind: ClusterSecretStore, name: aws}
+  target:
+    name: cluster-a-dev
+    template:
+      metadata:
+        labels:
+          argocd.argoproj.io/secret-type: cluster
+          env: dev
+      data:
+        name: dev
+        server: https://dev.k8s.example.com
+        config: '{"tlsClientConfig": {"caData": "{{ .caData }}"}}'
+"""
+
+
+def _clusters_repo(tmp_path: Path, generator: str, go_template: bool = True) -> Path:
+    repo = tmp_path / "repo"
+    (repo / "clusters").mkdir(parents=True)
+    (repo / "clusters/secrets.yaml").write_text(CLUSTER_SECRETS)
+    name, server = (
+        ("{{ .nameNormalized }}-guestbook", "{{ .server }}")
+        if go_template
+        else (
+            "{{nameNormalized}}-guestbook",
+            "{{server}}",
+        )
+    )
+    (repo / "appset.yaml").write_text(
+        f"""\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: guestbook
+  namespace: argocd
+spec:
+  goTemplate: {str(go_template).lower()}
+  generators:
+{generator}
+  template:
+    metadata:
+      name: '{name}'
+    spec:
+      project: default
+      source:
+        repoURL: https://github.com/example/apps.git
+        targetRevision: HEAD
+        path: guestbook
+      destination:
+        server: '{server}'
+        namespace: guestbook
+"""
+    )
+    return repo
+
+
+def test_clusters_generator_includes_the_local_cluster_without_a_selector(tmp_path: Path) -> None:
+    repo = _clusters_repo(tmp_path, "    - clusters: {}")
+    rows = {a["name"]: a for a in preview(repo).applications}
+    # The local cluster first, then the secrets in Secret-name order (cluster-a-dev, cluster-eu).
+    assert list(rows) == ["in-cluster-guestbook", "dev-guestbook", "eu-prod-guestbook"]
+    assert rows["eu-prod-guestbook"]["server"] == "https://eu.k8s.example.com"
+    assert rows["eu-prod-guestbook"]["cluster"] == "eu_prod"
+
+
+def test_clusters_generator_selector_labels_and_values(tmp_path: Path) -> None:
+    generator = """\
+    - clusters:
+        selector:
+          matchLabels:
+            env: prod
+        values:
+          tier: '{{ index .metadata.labels "env" }}-{{ .metadata.annotations.team }}'"""
+    repo = _clusters_repo(tmp_path, generator)
+    appset = repo / "appset.yaml"
+    appset.write_text(appset.read_text().replace("namespace: guestbook", "namespace: '{{ .values.tier }}'"))
+    (only,) = preview(repo).applications
+    assert only["name"] == "eu-prod-guestbook" and only["namespace"] == "prod-platform"
+
+
+def test_clusters_generator_fasttemplate_and_flat_list(tmp_path: Path) -> None:
+    repo = _clusters_repo(tmp_path, "    - clusters:\n        selector: {matchLabels: {env: dev}}", False)
+    (only,) = preview(repo).applications
+    assert (only["name"], only["server"]) == ("dev-guestbook", "https://dev.k8s.example.com")
+    flat = _clusters_repo(tmp_path / "flat", "    - clusters: {flatList: true}")
+    appset = flat / "appset.yaml"
+    appset.write_text(
+        appset.read_text()
+        .replace("{{ .nameNormalized }}-guestbook", "all-{{ len .clusters }}")
+        .replace("{{ .server }}", "{{ (index .clusters 0).server }}")
+    )
+    (single,) = preview(flat).applications
+    assert single["name"] == "all-3" and single["server"] == "https://kubernetes.default.svc"
