@@ -734,3 +734,56 @@ def test_validate_is_linear_in_the_number_of_applications(tmp_path: Path) -> Non
     assert validate(large).stats["applications"] == 5 + 400 + 400
     # 8x the Applications: well under 8x squared; allow generous noise on a shared runner.
     assert timings[1] < 20 * max(timings[0], 0.05), timings
+
+
+# --- a Helm App of Apps: the Applications exist only once the chart renders -------------------
+
+HELM_APP_OF_APPS = RESOURCES / "helm-app-of-apps"
+
+
+def test_helm_app_of_apps_is_clean_and_its_applications_are_checked() -> None:
+    report = validate(HELM_APP_OF_APPS, Options(schemas=SCHEMAS))
+    assert report.findings == [], [(f.rule, f.file, f.line, f.message) for f in report.findings]
+    # apps/ rendered on its own, then podinfo once per environment's values.
+    assert report.stats["applications"] == 3 and report.stats["renders"] == 3
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            (
+                "apps/values.yaml",
+                "  - name: production\n    autoSync: false",
+                "  - name: production\n    autoSync: true",
+            ),
+            ("GS001", "apps/templates/podinfo.yaml", "automated:"),
+        ),
+        (
+            ("apps/templates/guestbook.yaml", "path: guestbook", "path: guest-book"),
+            ("GS108", "apps/templates/guestbook.yaml", "path:"),
+        ),
+        (
+            ("podinfo/values-staging.yaml", "replicas: 1", "replicas: one"),
+            ("GS102", "podinfo/templates/deployment.yaml", "replicas:"),
+        ),
+        (
+            ("apps/templates/project.yaml", "      kind: Service\n", "      kind: ConfigMap\n"),
+            ("GS107", "podinfo/templates/service.yaml", "kind: Service"),
+        ),
+    ],
+    ids=["production auto-sync", "path", "rendered schema", "kind"],
+)
+def test_helm_app_of_apps_mistakes_point_into_the_templates(
+    tmp_path: Path, edit: Edit, expected: tuple[str, str, str]
+) -> None:
+    repo = copy_of(HELM_APP_OF_APPS, tmp_path)
+    rel, old, new = edit
+    text = (repo / rel).read_text()
+    assert old in text
+    (repo / rel).write_text(text.replace(old, new))
+    report = validate(repo, Options(schemas=SCHEMAS))
+    rule, file, marker = expected
+    assert {(f.rule, f.file, f.line) for f in report.findings} == {
+        (rule, file, line_of(repo, file, marker))
+    }, [(f.rule, f.file, f.line, f.message) for f in report.findings]

@@ -150,7 +150,12 @@ class _Run:
         groups = self.resolve_sources(apps)
         resources = self.resources(groups)
         projects = {"default": Project(None)}
-        for doc in self.files.argo("AppProject"):
+        rendered_projects = [
+            Document(r.file, 0, r.locate(("kind",)), r.data)
+            for r in resources
+            if r.rendered and r.group == "argoproj.io" and r.kind == "AppProject"
+        ]
+        for doc in [*self.files.argo("AppProject"), *rendered_projects]:
             projects.setdefault(doc.name, Project(doc))
         clusters = find_clusters(self.files)
         cluster_scoped = custom_cluster_scoped(r.data for r in resources)
@@ -209,26 +214,64 @@ class _Run:
         return apps + expanded.apps, len(expanded.apps)
 
     def resolve_sources(self, apps: list[App]) -> list[list[Resource]]:
-        """Paths, values files and what each Application deploys; charts rendered by Helm."""
+        """Paths, values files and what each Application deploys; charts rendered by Helm.
+
+        Applications that charts render (a Helm App of Apps) join ``apps`` and are resolved in
+        turn; charts no Application uses are rendered on their own, App of Apps charts first,
+        so that the Applications they hold are known before the charts those point at."""
         urls = self_urls(self.root, self.options.repo_urls)
-        if not urls:
+        infer = not urls
+        if infer:
             urls = infer_self_urls(self.root, apps)
-            if urls:
-                self.notes.append(
-                    f"this repository's URL was taken to be {', '.join(sorted(urls))} "
-                    "(pass --repo-url to say so)"
-                )
-        resolver = SourceResolver(self.root, self.files, urls, self.helm)
-        for app in apps:
-            resolver.resolve(app)
+        resolver = SourceResolver(self.root, self.files, urls, self.helm, infer=infer)
+        groups: list[list[Resource]] = []
+        seen: set[tuple[str, str, str]] = set()
+        standalone = _app_of_apps_first(self.root, self.files.charts)
+        pending = list(apps)
+        while True:
+            if pending:
+                resolver.resolve_all(pending)
+                fresh = [app.resources for app in pending if app.resources]
+            elif self.helm is not None and (chart := _next_unused(standalone, self.helm)):
+                fresh = _standalone_chart(chart, self.helm)
+            else:
+                break
+            groups += fresh
+            pending = self.rendered_applications(fresh, seen)
+            apps += pending
         self.findings += resolver.findings
-        groups: list[list[Resource]] = [app.resources for app in apps if app.resources]
+        if resolver.infer and resolver.self_urls:
+            self.notes.append(
+                f"this repository's URL was taken to be {', '.join(sorted(resolver.self_urls))} "
+                "(pass --repo-url to say so)"
+            )
         if self.helm is not None:
-            groups += _standalone_charts(self.files.charts, self.helm)
             self.findings += self.helm.findings
             self.notes += self.helm.notes
         self.notes += sorted(resolver.notes)
         return groups
+
+    def rendered_applications(
+        self, groups: list[list[Resource]], seen: set[tuple[str, str, str]]
+    ) -> list[App]:
+        """Applications and ApplicationSets a chart rendered, as Applications (once each)."""
+        apps: list[App] = []
+        for group in groups:
+            for res in group:
+                key = (res.file, res.kind, res.name)
+                if not res.rendered or res.group != "argoproj.io" or key in seen:
+                    continue
+                seen.add(key)
+                doc = Document(res.file, 0, res.locate(("kind",)), res.data)
+                if res.kind == "Application":
+                    apps.append(App(res.data, doc, locator=res.locate))
+                    if self.argo.available():
+                        self.findings += self.argo.check(res.data, res.file, res.locate)
+                elif res.kind == "ApplicationSet":
+                    expanded = expand_appsets(self.root, [doc])
+                    self.findings += expanded.findings
+                    apps += expanded.apps
+        return apps
 
     def resources(self, groups: list[list[Resource]]) -> list[Resource]:
         """Every object in Git and every rendered object, once; rendered ones schema-checked."""
@@ -236,26 +279,43 @@ class _Run:
             [Resource(d.data, d.file, d.line_of) for d in self.files.objects if d.group != "argoproj.io"]
             + [r for group in groups for r in group if r.rendered]
         )
-        if self.kube is not None:
-            for res in resources:
-                if res.rendered:
-                    self.findings += self.kube.check(res.data, res.file, res.locate)
+        for res in resources:
+            if not res.rendered:
+                continue
+            if res.group == "argoproj.io":
+                if res.kind == "AppProject" and self.argo.available():
+                    self.findings += self.argo.check(res.data, res.file, res.locate)
+            elif self.kube is not None:
+                self.findings += self.kube.check(res.data, res.file, res.locate)
         return resources
 
 
-def _standalone_charts(charts: list[str], helm: Helm) -> list[list[Resource]]:
-    """Charts no Application renders: lint and render them once with their own values."""
+def _app_of_apps_first(root: Path, charts: list[str]) -> list[str]:
+    """Charts whose templates hold Applications first: what they render decides which other
+    charts are used, and with which values."""
+
+    def holds_applications(chart: str) -> bool:
+        templates = root / chart / "templates"
+        return templates.is_dir() and any(
+            "kind: Application" in path.read_text(encoding="utf-8", errors="replace")
+            for path in templates.rglob("*")
+            if path.is_file()
+        )
+
+    return sorted(charts, key=lambda chart: (not holds_applications(chart), chart))
+
+
+def _next_unused(charts: list[str], helm: Helm) -> str | None:
     used = {r.chart for r in helm.requests}
-    groups = []
-    for chart in charts:
-        if chart in used:
-            continue
-        name = Path(chart).name if chart != "." else "chart"
-        request = RenderRequest(chart, [], None, [], release=name[:53], namespace="default", context="")
-        rendered = helm.render(request)
-        if rendered:
-            groups.append(rendered)
-    return groups
+    return next((chart for chart in charts if chart not in used), None)
+
+
+def _standalone_chart(chart: str, helm: Helm) -> list[list[Resource]]:
+    """A chart no Application renders: lint and render it once with its own values."""
+    name = Path(chart).name if chart != "." else "chart"
+    request = RenderRequest(chart, [], None, [], release=name[:53], namespace="default", context="")
+    rendered = helm.render(request)
+    return [rendered] if rendered else []
 
 
 def _distinct(resources: list[Resource]) -> list[Resource]:

@@ -21,7 +21,7 @@ from gitops_scaffold.validate.catalog import finding
 from gitops_scaffold.validate.findings import Finding
 from gitops_scaffold.validate.helm import Helm, RenderRequest, ValueSource
 from gitops_scaffold.validate.loader import Document, Path_, RepoFiles
-from gitops_scaffold.validate.model import App, Resource, normalize_git_url
+from gitops_scaffold.validate.model import App, Resource, infer_self_urls, normalize_git_url
 from gitops_scaffold.validate.projects import directory_glob
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -34,6 +34,9 @@ class SourceResolver:
     files: RepoFiles
     self_urls: set[str]
     helm: Helm | None  # None: Helm checks off or not installed
+    # No URL is known for this repository: take the repoURLs whose paths exist here, as the
+    # Applications come (those of a Helm App of Apps only appear once its chart renders).
+    infer: bool = False
     findings: list[Finding] = field(default_factory=list)
     notes: set[str] = field(default_factory=set)
     _by_file: dict[str, list[Any]] = field(default_factory=dict)
@@ -58,6 +61,13 @@ class SourceResolver:
     def is_local(self, source: dict[str, Any]) -> bool:
         url = source.get("repoURL")
         return isinstance(url, str) and normalize_git_url(url) in self.self_urls
+
+    def resolve_all(self, apps: list[App]) -> None:
+        """Resolve a batch (with ``infer``, the batch's existing paths name this repository)."""
+        if self.infer:
+            self.self_urls |= infer_self_urls(self.root, apps)
+        for app in apps:
+            self.resolve(app)
 
     def resolve(self, app: App) -> None:
         """Check the app's local paths and values files; set ``app.resources`` when knowable."""
