@@ -187,7 +187,9 @@ def answers_page() -> str:
         if section.description:
             out.append(f"{section.description}\n\n")
         required = set(section.schema.get("required", []))
-        model = getattr(model_module, section.schema.get("title", ""), None)
+        # The top level's title is the file's, not the model class's.
+        title = "Answers" if not section.path else section.schema.get("title", "")
+        model = getattr(model_module, title, None)
         out.append("| Key | Type | Default | Description |\n| --- | --- | --- | --- |\n")
         for name, prop in section.schema.get("properties", {}).items():
             path = f"{section.path}.{name}" if section.path else name
@@ -309,8 +311,13 @@ def lint_rules_page() -> str | None:
     out.append("# Lint rules\n\n")
     out.append(
         "`scaffold validate` checks a gitops-config repository the way Argo CD and Helm will read it, "
-        "offline. Each finding names its rule, file and line. The command exits 1 when a finding is "
-        "at or above the failing severity.\n\n"
+        "offline. Each finding names its rule, its file and line, and what to do about it. The command "
+        "exits 1 when a finding is at or above `--fail-on` (default: `warning`); `--ignore GS016` skips "
+        "a rule, `--format json` or `--format sarif` report for scripts and code scanning, and "
+        "`scaffold validate --rules` prints this page's explanations in the terminal. The GS1xx rules "
+        "are checks of what Argo CD and Helm would refuse; the GS0xx rules are practices.\n\n"
+        "```sh\nscaffold init ../demo --answers examples/platform/scaffold.yaml -q\n"
+        "scaffold validate ../demo\nscaffold validate ../demo --fail-on error --format json\n```\n\n"
     )
     out.append("| Rule | Severity | Title |\n| --- | --- | --- |\n")
     for rule in rules:

@@ -48,13 +48,13 @@ def tree_of(root: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module", params=EXAMPLES)
 def example(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[str, dict[str, bytes]]:
+) -> tuple[str, dict[str, bytes], Path]:
     name: str = request.param
     dest = tmp_path_factory.mktemp(name) / "repo"
     result = operations.init(dest, ROOT / "examples" / name / "scaffold.yaml")
     assert result.exit_code == 0, result.attention
     rendered = {golden_path(rel): data for rel, data in tree_of(dest).items()}
-    return name, rendered
+    return name, rendered, dest
 
 
 def _diff(name: str, rel: str, want: bytes, got: bytes) -> list[str]:
@@ -69,9 +69,9 @@ def _diff(name: str, rel: str, want: bytes, got: bytes) -> list[str]:
 
 
 def test_example_renders_its_golden_tree(
-    example: tuple[str, dict[str, bytes]], request: pytest.FixtureRequest
+    example: tuple[str, dict[str, bytes], Path], request: pytest.FixtureRequest
 ) -> None:
-    name, rendered = example
+    name, rendered, _ = example
     golden_dir = GOLDEN / name
     if request.config.getoption("--update-golden"):
         shutil.rmtree(golden_dir, ignore_errors=True)
@@ -111,3 +111,13 @@ def test_golden_trees_hold_no_record_of_the_scaffold() -> None:
         assert (GOLDEN / name / "scaffold.yaml").read_bytes() == (
             ROOT / "examples" / name / "scaffold.yaml"
         ).read_bytes()
+
+
+def test_example_repo_passes_scaffold_validate(example: tuple[str, dict[str, bytes], Path]) -> None:
+    pytest.importorskip("helm_python", reason="scaffold validate needs the validate extra")
+    from gitops_scaffold.validate import Options, Severity, validate
+
+    name, _, dest = example
+    report = validate(dest, Options())
+    problems = [f"{f.file}:{f.line}: {f.rule} {f.message}" for f in report.at_or_above(Severity.info)]
+    assert not problems, f"examples/{name}:\n" + "\n".join(problems)
