@@ -135,12 +135,18 @@ def apply_writes(repo: Path, writes: dict[str, str | None]) -> list[str]:
             os.fsync(handle.fileno())
         _make_parents(repo, [p for p, t in moves if t is not None])
         _check_movable(repo, staging, [p for p, _ in moves])
+        pending.replace(folder / JOURNAL)  # the commit point (a rename: done, or not at all)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         (folder / (JOURNAL + ".tmp")).unlink(missing_ok=True)
         raise WriteError(_write_error_message(repo, exc)) from None
-    pending.replace(folder / JOURNAL)  # the commit point
-    _perform(repo, staging, journal_moves)
+    try:
+        _perform(repo, staging, journal_moves)
+    except OSError as exc:  # after the commit point: the journal lets the next command finish
+        raise WriteError(
+            f"{repo}: stopped half-way through writing ({_reason(exc)}); once that is fixed, "
+            "any scaffold command (such as `scaffold render`) finishes the change first"
+        ) from None
     (folder / JOURNAL).unlink()
     shutil.rmtree(staging, ignore_errors=True)
     return [p for p, _ in moves]
@@ -219,14 +225,16 @@ def _remove_empty_parents(repo: Path, folder: Path) -> None:
 
 
 def _write_error_message(repo: Path, exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
-        reason = "the disk is full"
-    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        reason = "permission denied"
-    else:
-        reason = exc.strerror or str(exc)
     where = f" ({exc.filename})" if exc.filename else ""
-    return f"{repo}: cannot write{where}: {reason}; nothing was changed"
+    return f"{repo}: cannot write{where}: {_reason(exc)}; nothing was changed"
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "permission denied"
+    return exc.strerror or str(exc)
 
 
 # --- showing a plan ------------------------------------------------------------------------

@@ -210,8 +210,22 @@ class Team(Strict):
     """Members are Argo CD admins."""
 
 
+# What YAML can carry in a double-quoted string unchanged (its printable set, minus NEL, which
+# YAML folds to a space): anything else would make the generated values file change or break.
+_PRINTABLE = re.compile("^[\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*$")
+
+
+def _printable(value: str) -> str:
+    if not _PRINTABLE.match(value):
+        bad = next(c for c in value if not _PRINTABLE.match(c))
+        raise ValueError(f"{value!r} holds the control character U+{ord(bad):04X}; remove it")
+    return value
+
+
 class Migrations(Strict):
-    command: Annotated[list[Annotated[str, StringConstraints(min_length=1)]], Field(min_length=1)]
+    command: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1), AfterValidator(_printable)]], Field(min_length=1)
+    ]
     """The command the migration Job runs before each deploy."""
 
 
@@ -427,6 +441,14 @@ def cross_check(answers: Answers) -> list[Problem]:
 
     problems += _namespace_clashes(answers)
     for index, addon in enumerate(answers.platform):
+        if addon.name == "argocd-image-updater" and answers.image_updater is None:
+            problems.append(
+                Problem(
+                    loc=("platform", index, "name"),
+                    message="the argocd-image-updater add-on needs an 'image_updater' section "
+                    "with the registry it watches",
+                )
+            )
         if addon.name not in ADDONS:
             missing = [k for k in ("repo_url", "chart", "version", "namespace") if getattr(addon, k) is None]
             if missing:

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from gitops_scaffold import answers as answers_file
 from gitops_scaffold import migrations
 from gitops_scaffold.answers import ANSWERS_FILE, Document
-from gitops_scaffold.apply import apply_writes, locked, unified_diff
+from gitops_scaffold.apply import JOURNAL, apply_writes, locked, unified_diff, work_dir
 from gitops_scaffold.context import resolve
 from gitops_scaffold.errors import ConflictError, UserInputError
 from gitops_scaffold.model import Answers, Cluster, Environment, Service, Team
@@ -191,6 +191,9 @@ def init(dest: Path, answers_path: Path, dry_run: bool = False, commit: bool = F
     """A new gitops-config repository in ``dest`` from the answers file."""
     doc, answers = answers_file.load(answers_path)
     dest = dest.resolve()
+    if not dry_run and (work_dir(dest) / JOURNAL).is_file():
+        with locked(dest):  # finishes an init killed after its commit point
+            pass
     _check_new_destination(dest)
     plan = make_plan(dest, render(resolve(answers)), {})
     plan.internal[ANSWERS_FILE] = doc.text
@@ -229,12 +232,22 @@ def _init_next_steps(repo: Path, answers: Answers, committed: bool) -> list[str]
 def _check_new_destination(dest: Path) -> None:
     if dest.exists() and not dest.is_dir():
         raise UserInputError(f"{dest}: exists and is not a folder")
-    if (dest / ANSWERS_FILE).exists() or (dest / STATE_DIR).exists():
+    if _holds_a_scaffold(dest):
         raise UserInputError(
             f"{dest}: already holds a scaffolded repository; grow it with `scaffold add-service`, "
             "`scaffold add-env`, `scaffold add-team` or `scaffold add-cluster`, or re-render it "
             "with `scaffold render`"
         )
+
+
+def _holds_a_scaffold(dest: Path) -> bool:
+    """scaffold.yaml or a record; not the empty folders and lock an init killed early leaves."""
+    if (dest / ANSWERS_FILE).exists():
+        return True
+    state = dest / STATE_DIR
+    return state.is_dir() and any(
+        p.is_file() and p.relative_to(state).parts[0] != "txn" for p in state.rglob("*")
+    )
 
 
 def _inside_git(path: Path) -> bool:

@@ -508,6 +508,18 @@ ANSWERS_CASES = [
         r"add-on 'my-addon' is not built in",
         "platform[0].repo_url",
     ),
+    Case(
+        "image-updater-addon-without-section",
+        BASE + "platform:\n  - name: argocd-image-updater  #!\n",
+        r"the argocd-image-updater add-on needs an 'image_updater' section",
+        "platform[0].name",
+    ),
+    Case(
+        "command-control-character",
+        service('    migrations: {command: ["./migrate", "a\\x7fb"]}  #!\n'),
+        r"'a\\x7fb' holds the control character U\+007F",
+        "services[0].migrations.command[1]",
+    ),
     # --- bytes ---------------------------------------------------------------------------
     Case(
         "latin-1",
