@@ -21,7 +21,7 @@ import yaml
 
 from gitops_scaffold.validate.catalog import RULES
 from gitops_scaffold.validate.findings import Finding, Severity
-from gitops_scaffold.validate.loader import Path_, RepoFiles
+from gitops_scaffold.validate.loader import Path_, RepoFiles, load_all
 from gitops_scaffold.validate.model import Resource
 
 _TEMPLATE_ERROR = re.compile(r"([^:\s\"]+\.(?:yaml|yml|tpl|txt|json)):(\d+)(?::\d+)?:?\s+(.*)", re.DOTALL)
@@ -161,7 +161,7 @@ class Helm:
             rel = self._template_file(request.chart, template)
             source = _read(self.root / rel)
             try:
-                docs = [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
+                docs = [d for d in load_all(text) if isinstance(d, dict)]
             except yaml.YAMLError as exc:
                 self.findings.append(
                     RULES["GS112"].finding(rel, 0, f"renders invalid YAML: {exc}", request.context)

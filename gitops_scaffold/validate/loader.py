@@ -151,6 +151,11 @@ def _yaml_files(root: Path, repo: RepoFiles) -> Iterator[Path]:
                 yield here / name
 
 
+def load_all(text: str) -> list[Any]:
+    """Every document of a YAML stream, with the fast (C) loader when PyYAML has it."""
+    return list(yaml.load_all(text, Loader=_Loader))  # _Loader is a SafeLoader
+
+
 def parse_text(text: str, rel: str) -> tuple[list[Document], list[Finding]]:
     """Every document of one file with positions; a syntax error stops the file (as in kubectl)."""
     docs: list[Document] = []
