@@ -93,6 +93,7 @@ class _Expander:
         options = self.spec.get("goTemplateOptions") or []
         self.strict = "missingkey=error" in options
         self.renderer = _GoRenderer(self.strict, self.name) if self.go_template else None
+        self.cluster_secrets: list[Json] | None = None
 
     def fail(self, message: str) -> ExpansionError:
         return ExpansionError(f"ApplicationSet {self.name}: {message}")
@@ -267,7 +268,9 @@ class _Expander:
         selector = body.get("selector") or {}
         if not isinstance(selector, dict):
             raise self.fail(f"{where}.selector is not a mapping")
-        secrets = cluster_secrets(self.repo_dir)
+        if self.cluster_secrets is None:  # read once per expansion, however often it is asked
+            self.cluster_secrets = cluster_secrets(self.repo_dir)
+        secrets = self.cluster_secrets
         params: list[Json] = []
         has_selector = bool(selector.get("matchLabels") or selector.get("matchExpressions"))
         if not has_selector and not any(s["server"] == IN_CLUSTER_SERVER for s in secrets):

@@ -556,6 +556,8 @@ def preview_command(
         typer.echo(previews.as_yaml(result), nl=False)
     else:
         typer.echo(previews.as_table(result))
+        for note in result.notes:
+            typer.echo(f"note: {note}", err=True)
         for error in result.errors:
             typer.echo(f"scaffold: {error}", err=True)
     raise typer.Exit(result.exit_code)

@@ -22,6 +22,7 @@ class Preview:
     repo: Path
     applications: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # "file:line: message" per failed ApplicationSet
+    notes: list[str] = field(default_factory=list)  # ApplicationSets that need a live Argo CD
 
     @property
     def exit_code(self) -> int:
@@ -52,6 +53,7 @@ def preview(target: Path, *, include_written: bool = False) -> Preview:
     appsets = [d for d in docs if d.is_object and d.is_argo("ApplicationSet")]
     expanded = expand_appsets(root, appsets)
     result.errors += [f"{f.file}:{f.line}: {f.message}" for f in expanded.findings]
+    result.notes += expanded.notes
     apps = list(expanded.apps)
     if include_written:
         apps = [App(d.data, d) for d in docs if d.is_object and d.is_argo("Application")] + apps
@@ -142,6 +144,7 @@ def _payload(result: Preview) -> dict[str, Any]:
         "repo": str(result.repo),
         "applications": result.applications,
         "errors": result.errors,
+        "notes": result.notes,
     }
 
 

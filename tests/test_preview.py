@@ -252,3 +252,39 @@ def test_clusters_generator_fasttemplate_and_flat_list(tmp_path: Path) -> None:
     )
     (single,) = preview(flat).applications
     assert single["name"] == "all-3" and single["server"] == "https://kubernetes.default.svc"
+
+
+def test_live_generators_are_noted_not_failed(tmp_path: Path) -> None:
+    from gitops_scaffold.validate import validate
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "prs.yaml").write_text(
+        """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: previews
+  namespace: argocd
+spec:
+  goTemplate: true
+  generators:
+    - matrix:
+        generators:
+          - pullRequest:
+              github: {owner: acme, repo: shop}
+          - clusters: {}
+  template:
+    metadata:
+      name: 'pr-{{ .number }}'
+    spec:
+      project: default
+      source: {repoURL: https://github.com/acme/shop.git, targetRevision: '{{ .head_sha }}', path: deploy}
+      destination: {server: '{{ .server }}', namespace: 'pr-{{ .number }}'}
+"""
+    )
+    result = runner.invoke(app, ["preview", str(repo)])
+    assert result.exit_code == 0 and "pullRequest generator, which needs a running Argo CD" in result.stderr
+    report = validate(repo)
+    assert report.findings == []
+    assert any("pullRequest" in note for note in report.notes)

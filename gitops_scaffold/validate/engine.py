@@ -51,6 +51,26 @@ class Options:
 class Expanded:
     apps: list[App]
     findings: list[Finding]
+    notes: list[str] = field(default_factory=list)
+
+
+# Generators that read a live source (an SCM API, a ConfigMap, a plugin service): Argo CD
+# expands them; offline there is nothing to read, which is not a mistake in the repository.
+LIVE_GENERATORS = frozenset({"scmProvider", "pullRequest", "clusterDecisionResource", "plugin"})
+
+
+def live_generators(generators: Any) -> set[str]:
+    """The live generators an ApplicationSet uses, matrix and merge children included."""
+    found: set[str] = set()
+    for generator in generators if isinstance(generators, list) else []:
+        if not isinstance(generator, dict):
+            continue
+        found |= LIVE_GENERATORS & set(generator)
+        for nested in ("matrix", "merge"):
+            body = generator.get(nested)
+            if isinstance(body, dict):
+                found |= live_generators(body.get("generators"))
+    return found
 
 
 def expand_appsets(root: Path, docs: list[Document]) -> Expanded:
@@ -59,7 +79,15 @@ def expand_appsets(root: Path, docs: list[Document]) -> Expanded:
 
     apps: list[App] = []
     findings: list[Finding] = []
+    notes: list[str] = []
     for doc in docs:
+        live = live_generators(doc.spec.get("generators"))
+        if live:
+            notes.append(
+                f"{doc.file}: ApplicationSet {doc.name} uses the {', '.join(sorted(live))} generator, "
+                "which needs a running Argo CD: its Applications were not generated or checked"
+            )
+            continue
         try:
             generated = appset.expand(doc.data, root)
         except appset.ExpansionError as exc:
@@ -71,7 +99,7 @@ def expand_appsets(root: Path, docs: list[Document]) -> Expanded:
             )
             continue
         apps += [App(data, doc, appset=doc.name) for data in generated]
-    return Expanded(apps, findings)
+    return Expanded(apps, findings, notes)
 
 
 def _line_of_message(doc: Document, message: str) -> int:
@@ -209,6 +237,7 @@ class _Run:
         apps = [App(doc.data, doc) for doc in self.files.argo("Application")]
         expanded = expand_appsets(self.root, self.files.argo("ApplicationSet"))
         self.findings += expanded.findings
+        self.notes += expanded.notes
         for app in expanded.apps if self.argo.available() else []:
             self.findings += self.argo.check(app.data, app.file, app.locate, app.context)
         return apps + expanded.apps, len(expanded.apps)
@@ -270,6 +299,7 @@ class _Run:
                 elif res.kind == "ApplicationSet":
                     expanded = expand_appsets(self.root, [doc])
                     self.findings += expanded.findings
+                    self.notes += expanded.notes
                     apps += expanded.apps
         return apps
 
