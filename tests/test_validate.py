@@ -787,3 +787,23 @@ def test_helm_app_of_apps_mistakes_point_into_the_templates(
     assert {(f.rule, f.file, f.line) for f in report.findings} == {
         (rule, file, line_of(repo, file, marker))
     }, [(f.rule, f.file, f.line, f.message) for f in report.findings]
+
+
+def test_kustomize_patches_are_not_schema_checked_as_whole_objects(tmp_path: Path) -> None:
+    repo = copy_of(EXAMPLE_APPS, tmp_path)
+    guestbook = repo / "guestbook"
+    (guestbook / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "resources:\n  - guestbook-ui-deployment.yaml\n  - guestbook-ui-svc.yaml\n"
+        "patches:\n  - path: replicas.yaml\n"
+    )
+    (guestbook / "replicas.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: guestbook-ui\nspec:\n  replicas: 2\n"
+    )
+    report = validate(repo)
+    assert report.findings == [], [(f.rule, f.file, f.line, f.message) for f in report.findings]
+    assert any("Kustomize" in note for note in report.notes)
+    # A resource the kustomization lists is still checked.
+    deployment = guestbook / "guestbook-ui-deployment.yaml"
+    deployment.write_text(deployment.read_text().replace("replicas: 1", 'replicas: "1"'))
+    assert [f.rule for f in validate(repo).findings] == ["GS102"]

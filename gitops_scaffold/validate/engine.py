@@ -7,6 +7,7 @@ ApplicationSet expanded once, each chart rendered once per distinct set of value
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from gitops_scaffold.errors import UserInputError
 from gitops_scaffold.validate.catalog import RULES, finding
 from gitops_scaffold.validate.findings import Finding, Report
 from gitops_scaffold.validate.helm import Helm, RenderRequest, helm_available
-from gitops_scaffold.validate.loader import Document, Path_, load_repo
+from gitops_scaffold.validate.loader import Document, Path_, RepoFiles, load_repo
 from gitops_scaffold.validate.model import (
     App,
     Resource,
@@ -225,11 +226,12 @@ class _Run:
             self.notes.append(
                 "Argo CD objects were not schema-checked: install the `validate` extra for jsonschema"
             )
+        partial = kustomize_partials(self.files)
         for doc in self.files.objects:
             if doc.group == "argoproj.io":
                 if self.argo.available():
                     self.findings += self.argo.check(doc.data, doc.file, doc.line_of)
-            elif self.kube is not None:
+            elif self.kube is not None and doc.file not in partial and not doc.group.startswith("kustomize."):
                 self.findings += self.kube.check(doc.data, doc.file, doc.line_of)
 
     def applications(self) -> tuple[list[App], int]:
@@ -318,6 +320,26 @@ class _Run:
             elif self.kube is not None:
                 self.findings += self.kube.check(res.data, res.file, res.locate)
         return resources
+
+
+def kustomize_partials(files: RepoFiles) -> set[str]:
+    """Files in a Kustomize folder that are not its ``resources``: patches and other partial
+    objects that Kustomize merges, never applied as they are (so not schema-checked)."""
+    folders: dict[str, set[str]] = {}
+    for doc in files.documents:
+        name = doc.file.rsplit("/", 1)[-1]
+        if name in {"kustomization.yaml", "kustomization.yml"} and isinstance(doc.data, dict):
+            folder = doc.file.rsplit("/", 1)[0] if "/" in doc.file else ""
+            listed = folders.setdefault(folder, set())
+            for entry in doc.data.get("resources") or []:
+                if isinstance(entry, str):
+                    listed.add(posixpath.normpath(posixpath.join(folder, entry)))
+    partial: set[str] = set()
+    for doc in files.documents:
+        folder = doc.file.rsplit("/", 1)[0] if "/" in doc.file else ""
+        if folder in folders and doc.file not in folders[folder]:
+            partial.add(doc.file)
+    return partial
 
 
 def _app_of_apps_first(root: Path, charts: list[str]) -> list[str]:
