@@ -32,6 +32,7 @@ class Preview:
 def preview(target: Path, *, include_written: bool = False) -> Preview:
     """Expand the ApplicationSets in ``target`` (a repository, or one file inside one)."""
     from gitops_scaffold.validate.engine import expand_appsets
+    from gitops_scaffold.validate.findings import Severity
     from gitops_scaffold.validate.loader import load_repo, parse_text
     from gitops_scaffold.validate.model import App, find_clusters
 
@@ -52,7 +53,10 @@ def preview(target: Path, *, include_written: bool = False) -> Preview:
     result.errors += [f"{p.file}:{p.line}: {p.message}" for p in problems]
     appsets = [d for d in docs if d.is_object and d.is_argo("ApplicationSet")]
     expanded = expand_appsets(root, appsets)
-    result.errors += [f"{f.file}:{f.line}: {f.message}" for f in expanded.findings]
+    for f in expanded.findings:  # a failure is an error; generating nothing is worth a note
+        (result.errors if f.severity is Severity.error else result.notes).append(
+            f"{f.file}:{f.line}: {f.message}"
+        )
     result.notes += expanded.notes
     apps = list(expanded.apps)
     if include_written:

@@ -807,3 +807,25 @@ def test_kustomize_patches_are_not_schema_checked_as_whole_objects(tmp_path: Pat
     deployment = guestbook / "guestbook-ui-deployment.yaml"
     deployment.write_text(deployment.read_text().replace("replicas: 1", 'replicas: "1"'))
     assert [f.rule for f in validate(repo).findings] == ["GS102"]
+
+
+def test_an_applicationset_that_generates_nothing_and_a_mistyped_kind(tmp_path: Path) -> None:
+    repo = copy_of(EXAMPLE_APPS, tmp_path)
+    workloads = repo / "apps/workloads.yaml"
+    workloads.write_text(workloads.read_text().replace("path: workloads/*", "path: workload/*"))
+    guestbook = repo / "apps/guestbook.yaml"
+    guestbook.write_text(guestbook.read_text().replace("kind: Application", "kind: Aplication"))
+    report = validate(repo, Options(schemas=SCHEMAS))
+    got = {(f.rule, f.file, f.line, f.severity) for f in report.findings}
+    assert got == {
+        (
+            "GS103",
+            "apps/workloads.yaml",
+            line_of(repo, "apps/workloads.yaml", "generators:"),
+            Severity.warning,
+        ),
+        ("GS101", "apps/guestbook.yaml", 2, Severity.error),
+        # ... and the root's project does not whitelist that kind either.
+        ("GS107", "apps/guestbook.yaml", 2, Severity.error),
+    }
+    assert "did you mean Application?" in next(f.message for f in report.findings if f.rule == "GS101")

@@ -16,7 +16,7 @@ from typing import Any
 
 from gitops_scaffold.errors import UserInputError
 from gitops_scaffold.validate.catalog import RULES, finding
-from gitops_scaffold.validate.findings import Finding, Report
+from gitops_scaffold.validate.findings import Finding, Report, Severity
 from gitops_scaffold.validate.helm import Helm, RenderRequest, helm_available
 from gitops_scaffold.validate.loader import Document, Path_, RepoFiles, load_repo
 from gitops_scaffold.validate.model import (
@@ -99,8 +99,25 @@ def expand_appsets(root: Path, docs: list[Document]) -> Expanded:
                 finding("GS103", doc.file, doc.line, f"ApplicationSet {doc.name}: cannot expand: {exc!r}")
             )
             continue
+        if not generated:
+            findings.append(
+                _with_severity(
+                    finding(
+                        "GS103",
+                        doc.file,
+                        doc.line_of(("spec", "generators")),
+                        f"ApplicationSet {doc.name} generates no Application: its generators match nothing "
+                        "(a git path matching no file or folder, an empty list, a selector that drops all)",
+                    ),
+                    Severity.warning,
+                )
+            )
         apps += [App(data, doc, appset=doc.name) for data in generated]
     return Expanded(apps, findings, notes)
+
+
+def _with_severity(f: Finding, severity: Severity) -> Finding:
+    return Finding(f.file, f.line, f.rule, f.message, severity, f.context)
 
 
 def _line_of_message(doc: Document, message: str) -> int:

@@ -13,6 +13,7 @@ call, which would make a large repo quadratic-looking slow).
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -31,6 +32,27 @@ if TYPE_CHECKING:
 ARGOCD_VERSION = "v3.5.1"
 ARGO_KINDS = {"Application": "application", "ApplicationSet": "applicationset", "AppProject": "appproject"}
 MAX_ERRORS_PER_OBJECT = 10
+# argoproj.io kinds of Argo Rollouts, Workflows and Events: valid, not Argo CD's to check.
+OTHER_ARGOPROJ_KINDS = frozenset(
+    {
+        "Rollout",
+        "AnalysisTemplate",
+        "ClusterAnalysisTemplate",
+        "AnalysisRun",
+        "Experiment",
+        "Workflow",
+        "WorkflowTemplate",
+        "ClusterWorkflowTemplate",
+        "CronWorkflow",
+        "WorkflowEventBinding",
+        "WorkflowTaskSet",
+        "WorkflowTaskResult",
+        "WorkflowArtifactGCTask",
+        "EventSource",
+        "Sensor",
+        "EventBus",
+    }
+)
 
 Locate = Callable[[Path_], int]
 
@@ -89,7 +111,15 @@ class ArgoSchemas:
     def check(self, data: dict[str, Any], file: str, locate: Locate, context: str = "") -> list[Finding]:
         kind = data.get("kind")
         if kind not in ARGO_KINDS:
-            return []
+            if kind in OTHER_ARGOPROJ_KINDS:
+                return []
+            close = difflib.get_close_matches(str(kind), [*ARGO_KINDS, *OTHER_ARGOPROJ_KINDS], n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            return [
+                finding(
+                    "GS101", file, locate(("kind",)), f"kind: {kind!r} is no argoproj.io kind{hint}", context
+                )
+            ]
         return _findings(self.validator(str(kind)).iter_errors(data), "GS101", file, locate, context)
 
 
