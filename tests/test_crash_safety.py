@@ -105,7 +105,7 @@ def _instrument(kill_at: int, fail_at: int, fail_errno: int, ops: list[str]) -> 
     for name in MUTATIONS:
         setattr(os, name, wrap(name, getattr(os, name)))
     hooked_open = wrap("open", io.open)
-    io.open = hooked_open  # type: ignore[assignment]  # pathlib opens through io.open
+    io.open = hooked_open  # pathlib opens through io.open
     builtins.open = hooked_open
 
 

@@ -181,7 +181,7 @@ def answers(draw: st.DrawFn) -> dict[str, Any]:
     """A valid answers mapping, with a different mix of the optional parts each time."""
     clusters = _clusters(draw)
     image_updater = draw(st.booleans())
-    teams = [
+    teams: list[dict[str, Any]] = [
         {
             "name": n,
             "groups": draw(st.lists(group, min_size=1, max_size=2, unique=True)),
