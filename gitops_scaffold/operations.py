@@ -81,10 +81,6 @@ def _service_keys(name: str) -> Wanted:
     return lambda key: key == f"service/{name}" or key.startswith(f"service_env/{name}/")
 
 
-def _env_keys(name: str) -> Wanted:
-    return lambda key: key.startswith("service_env/") and key.endswith(f"/{name}")
-
-
 # --- the one path every command takes ----------------------------------------------------
 
 
@@ -432,7 +428,9 @@ def add_env(
         _item(Environment, item, {"name": "NAME", "namespace_suffix": "--namespace-suffix"})
         return answers_file.insert_item(doc, "environments", position, item)
 
-    result = _run("add-env", repo, change, _managed_or(_env_keys(name)), lambda _: MANAGED_SETS, dry_run)
+    # Every service's files are rendered: a values file names its neighbours in the promotion
+    # order, so an environment in between changes those of the ones around it.
+    result = _run("add-env", repo, change, None, lambda _: MANAGED_SETS, dry_run)
     result.next_steps = [
         f"review the new values-{name}.yaml in each service and projects/*-{name}.yaml",
         f"git add -A && git commit -m 'Add environment {name}' && git push",
@@ -528,7 +526,7 @@ def remove_env(repo: Path, name: str, force: bool = False, dry_run: bool = False
     def stale(current: Answers) -> tuple[str, ...]:
         return (*MANAGED_SETS, *(f"service_env/{s.name}/{name}" for s in current.services))
 
-    result = _run("remove-env", repo, change, _managed, stale, dry_run, force_removal=force)
+    result = _run("remove-env", repo, change, None, stale, dry_run, force_removal=force)
     result.next_steps = [f"git add -A && git commit -m 'Remove environment {name}' && git push"]
     return result
 

@@ -79,7 +79,7 @@ def _listing(paths: list[str]) -> list[str]:
         groups[group] += 1
     width = max(len(g) for g in groups)
     return [
-        f"    {g.ljust(width)}  {n} files" if g.endswith("/") else f"    {g}"
+        f"    {g.ljust(width)}  {n} file{'s' if n > 1 else ''}" if g.endswith("/") else f"    {g}"
         for g, n in sorted(groups.items())
     ]
 

@@ -284,3 +284,24 @@ def test_a_second_command_waits_then_fails_clearly(repo: Path) -> None:
         apply.locked(repo, wait_seconds=0.2),
     ):
         pass
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda r: operations.add_service(r, "cart", "web", autoscale="2:4", migrations=True),
+        lambda r: operations.add_env(r, "qa", "main"),
+        lambda r: operations.add_team(r, "search", ["search-team"], admin=True),
+        lambda r: operations.add_cluster(r, "eu", "https://eu.example.com"),
+        lambda r: operations.remove_env(r, "dev"),
+        lambda r: operations.remove_service(r, "shop"),
+    ],
+    ids=["add-service", "add-env", "add-team", "add-cluster", "remove-env", "remove-service"],
+)
+def test_a_grow_command_leaves_nothing_for_render_to_do(repo: Path, command) -> None:  # type: ignore[no-untyped-def]
+    # Commands render only what they touch; nothing else may depend on the change.
+    command(repo)
+    assert operations.status(repo).behind == []
+    before = snapshot(repo)
+    operations.render_repo(repo)
+    assert snapshot(repo) == before
