@@ -200,7 +200,7 @@ def add_service(
     )
 
 
-@app.command("add-env", epilog="Example: scaffold add-env staging --cluster dev --after dev")
+@app.command("add-env", epilog="Example: scaffold add-env qa --cluster dev --after staging")
 def add_env(
     name: Annotated[str, typer.Argument(help="Environment name (a DNS-1123 label).")],
     cluster: Annotated[str, typer.Option("--cluster", help="The cluster it runs on (must exist).")],
@@ -288,7 +288,7 @@ def add_cluster(
     )
 
 
-@app.command("remove-service", epilog="Example: scaffold remove-service cart --dry-run")
+@app.command("remove-service", epilog="Example: scaffold remove-service payments --dry-run")
 def remove_service(
     name: Annotated[str, typer.Argument(help="The service to remove.")],
     force: ForceOption = False,
@@ -303,7 +303,7 @@ def remove_service(
     _run(lambda: operations.remove_service(repo, name, force=force, dry_run=dry_run), output, quiet)
 
 
-@app.command("remove-env", epilog="Example: scaffold remove-env qa")
+@app.command("remove-env", epilog="Example: scaffold remove-env staging --dry-run")
 def remove_env(
     name: Annotated[str, typer.Argument(help="The environment to remove.")],
     force: ForceOption = False,

@@ -43,15 +43,6 @@ _EXPECT = re.compile(r"\s+#\s*exit\s+(\d+)\s*$")
 _HEREDOC = re.compile(r"<<-?\s*['\"]?(\w+)['\"]?")
 _INSTALL = re.compile(r"^\s*(python3? -m venv\b|(\.|source) \.venv/bin/activate|pip install\b)")
 
-# Examples in the CLI's --help epilogs (gitops_scaffold/cli.py) that do not run as written on
-# the seed example. Strict: once an epilog is fixed, the xfail fails and this entry must go.
-KNOWN_BROKEN_EXAMPLES = {
-    "scaffold add-env staging --cluster dev --after dev": "staging already exists in the seed",
-    "scaffold remove-service cart --dry-run": "the seed has no service cart",
-    "scaffold remove-env qa": "the seed has no environment qa",
-}
-
-
 @dataclass(frozen=True)
 class Command:
     line: int  # where the command starts in its file
@@ -186,13 +177,7 @@ def _reference_examples() -> list[Command]:
     return [c for start, body in shell_blocks(page) for c in commands(start, body)]
 
 
-def _example_param(command: Command) -> object:
-    reason = KNOWN_BROKEN_EXAMPLES.get(command.text)
-    marks = [pytest.mark.xfail(reason=f"cli.py epilog: {reason}", strict=True)] if reason else []
-    return pytest.param(command, id=command.text.split()[1], marks=marks)
-
-
-@pytest.mark.parametrize("command", [_example_param(c) for c in _reference_examples()])
+@pytest.mark.parametrize("command", _reference_examples(), ids=lambda c: c.text.split()[1])
 def test_each_command_reference_example_runs_on_the_seed_example(command: Command, tmp_path: Path) -> None:
     work = sandbox(tmp_path)
     # `init` makes its own repository from examples/; every other command runs inside one.
