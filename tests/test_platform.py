@@ -823,7 +823,7 @@ def test_ci_runs_scaffold_validate_with_pinned_actions(case: tuple[str, dict[str
     assert {u.split("@")[0] for u in uses} == {"actions/checkout", "actions/setup-python"}
     assert all(re.fullmatch(r"[\w/-]+@v[0-9]+", u) for u in uses)
     runs = [s["run"] for s in job["steps"] if "run" in s]
-    assert f'"gitops-scaffold[helm]=={view["tool_version"]}"' in runs[0]
+    assert f'"gitops-scaffold[validate]=={view["tool_version"]}"' in runs[0]
     assert runs[-1] == "scaffold validate ."
 
 
