@@ -777,6 +777,53 @@ def test_bad_arguments_change_nothing(repo: Path, args: list[str], expected: str
     assert not (work_dir(repo) / "staging").exists()
 
 
+# --- scaffold validate's own arguments --------------------------------------------------------
+
+VALIDATE_CASES = [
+    pytest.param(["{missing}"], r"is not a directory", id="validate-missing-folder"),
+    pytest.param(
+        ["{repo}/scaffold.yaml"], r"Invalid value for 'directory': dir '.*' is a file", id="validate-a-file"
+    ),
+    pytest.param(
+        ["{repo}", "--kube-version", "banana"],
+        r"--kube-version 'banana': expected MAJOR.MINOR",
+        id="validate-kube-version",
+    ),
+    pytest.param(
+        ["{repo}", "--ignore", "NOPE"], r"--ignore: unknown rule id\(s\) NOPE", id="validate-unknown-rule"
+    ),
+    pytest.param(["{repo}", "--format", "xml"], r"Invalid value for '--format'", id="validate-format"),
+    pytest.param(
+        ["{repo}", "--fail-on", "sometimes"], r"Invalid value for '--fail-on'", id="validate-fail-on"
+    ),
+    pytest.param(
+        ["{repo}", "--schemas", "{missing}"], r"Invalid value for '--schemas'", id="validate-schemas"
+    ),
+    pytest.param(
+        ["{repo}", "--production", "["],
+        r"--production",
+        id="validate-production-regex",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="validate: a bad --production regex is an internal error "
+            "(re.error); reported to the lead: remove this mark when fixed",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "expected"), VALIDATE_CASES)
+def test_bad_validate_arguments(repo: Path, tmp_path: Path, args: list[str], expected: str) -> None:
+    before = snapshot(repo)
+    argv = [a.format(repo=repo, missing=tmp_path / "missing") for a in args]
+    result = runner.invoke(app, ["validate", *argv])
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert "Traceback" not in result.output
+    messages = [line for line in result.stderr.splitlines() if line.startswith(("scaffold: ", "Error: "))]
+    assert any(re.search(expected, line) for line in messages), (expected, result.stderr)
+    assert snapshot(repo) == before
+
+
 # --- a repository whose scaffold.yaml or records are broken --------------------------------
 
 BROKEN_REPOS: list[tuple[str, str, str]] = [

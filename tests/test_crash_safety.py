@@ -36,6 +36,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -285,6 +286,7 @@ def test_sigkill_at_every_step_leaves_before_or_after(
             problems.append(f"#{point}: running the command again does not end at after")
         assert not (apply.work_dir(repo) / "staging").exists()
         shutil.rmtree(repo)
+    print(f"{command}: {len(base.ops)} mutations, killed at {sum(seen.values())}: {seen}")
     assert problems == []
     assert seen["before"] and seen["after"] and seen["journal"], seen
 
@@ -296,12 +298,16 @@ def test_sigkill_during_init_leaves_nothing_or_the_whole_repo(tmp_path: Path) ->
     assert run.exit_code == 0, run.stderr
     after = snapshot(dest)
     problems = []
+    seen = Counter[str]()
     for point in kill_points(run.ops):
         target = tmp_path / f"kill-{point}"
         killed = run_cli(["init", str(target), "--answers", str(answers)], tmp_path, kill_at=point)
         assert killed.killed
         state = snapshot(target) if target.exists() else {}
         committed = target.exists() and journal_present(target)
+        seen[
+            "nothing" if state == {} else "after" if state == after else "journal" if committed else "neither"
+        ] += 1
         if state not in ({}, after) and not committed:
             problems.append(f"#{point} ({run.ops[point - 1]}): neither nothing nor the whole repo")
         # What a user does next: run init again.
@@ -314,6 +320,7 @@ def test_sigkill_during_init_leaves_nothing_or_the_whole_repo(tmp_path: Path) ->
                 f"{again.stderr.strip()[:160]}"
             )
         shutil.rmtree(target)
+    print(f"init: {len(run.ops)} mutations, killed at {sum(seen.values())}: {dict(seen)}")
     assert problems == [], "\n".join(problems)
 
 
