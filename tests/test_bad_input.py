@@ -801,13 +801,8 @@ VALIDATE_CASES = [
     ),
     pytest.param(
         ["{repo}", "--production", "["],
-        r"--production",
+        r"--production: '\[' is not a regular expression",
         id="validate-production-regex",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="validate: a bad --production regex is an internal error "
-            "(re.error); reported to the lead: remove this mark when fixed",
-        ),
     ),
 ]
 

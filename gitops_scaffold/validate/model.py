@@ -340,7 +340,12 @@ def _production_word(text: str) -> bool:
 
 
 def production_of(root: Path, pattern: str | None) -> Production:
-    compiled = re.compile(pattern) if pattern else None
+    try:
+        compiled = re.compile(pattern) if pattern else None
+    except re.error as exc:
+        from gitops_scaffold.errors import UserInputError
+
+        raise UserInputError(f"--production: {pattern!r} is not a regular expression ({exc})") from None
     answers = root / "scaffold.yaml"
     if not answers.is_file():
         return Production(None, compiled)
