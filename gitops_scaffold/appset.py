@@ -57,6 +57,16 @@ RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
 Globbing = Literal["git", "doublestar"]
 
 
+INSTALL_ENGINE = "pip install 'gitops-scaffold[validate]' (helm-python-sdk)"
+
+
+def engine_available() -> bool:
+    """Whether Helm's Go template engine (helm-python-sdk) can be imported."""
+    import importlib.util
+
+    return importlib.util.find_spec("helm_python") is not None
+
+
 class ExpansionError(ScaffoldError):
     """The ApplicationSet cannot be expanded: Argo CD would report an error too, or this
     offline engine cannot do what it asks."""
@@ -538,8 +548,7 @@ def _helm_render(
         from helm_python import _native
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ExpansionError(
-            "expanding goTemplate ApplicationSets needs Helm's template engine: "
-            "pip install 'gitops-scaffold[helm]' (helm-python-sdk)"
+            f"expanding goTemplate ApplicationSets needs Helm's template engine: {INSTALL_ENGINE}"
         ) from exc
     archive = _chart_archive(count)
     chart = helm_python.Chart.load_archive(archive)

@@ -208,6 +208,11 @@ def init(dest: Path, answers_path: Path, dry_run: bool = False, commit: bool = F
     if commit and git_ready:
         _git_commit(dest, "Scaffold the gitops-config repository (scaffold init)")
         result.notes.append("committed as 'Scaffold the gitops-config repository (scaffold init)'")
+    if not (dest / ".git").exists() and _inside_git(dest):
+        result.notes.append(
+            f"{dest} is inside the Git repository at {_git_top(dest)}, so it was not made a "
+            "repository of its own" + (" (only its files were committed)" if commit else "")
+        )
     if not git_ready:
         result.notes.append("git was not found, so the folder is not a Git repository yet")
     return result
@@ -250,6 +255,10 @@ def _inside_git(path: Path) -> bool:
     return any((parent / ".git").exists() for parent in (path, *path.parents))
 
 
+def _git_top(path: Path) -> Path:
+    return next(parent for parent in (path, *path.parents) if (parent / ".git").exists())
+
+
 def _git_init(dest: Path) -> bool:
     if _inside_git(dest):
         return True
@@ -265,7 +274,8 @@ def _git_init(dest: Path) -> bool:
 
 
 def _git_commit(repo: Path, message: str) -> None:
-    for args in (["add", "--all", "."], ["commit", "--quiet", "-m", message]):
+    # Only DEST's own files: inside a larger repository, whatever else is staged stays staged.
+    for args in (["add", "--all", "--", "."], ["commit", "--quiet", "-m", message, "--", "."]):
         completed = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
         if completed.returncode != 0:
             raise UserInputError(

@@ -52,6 +52,12 @@ def preview(target: Path, *, include_written: bool = False) -> Preview:
     result = Preview(repo=root)
     result.errors += [f"{p.file}:{p.line}: {p.message}" for p in problems]
     appsets = [d for d in docs if d.is_object and d.is_argo("ApplicationSet")]
+    from gitops_scaffold import appset
+
+    if appsets and not appset.engine_available():
+        raise UserInputError(
+            f"preview expands ApplicationSets with Helm's Go templates: {appset.INSTALL_ENGINE}"
+        )
     expanded = expand_appsets(root, appsets)
     for f in expanded.findings:  # a failure is an error; generating nothing is worth a note
         (result.errors if f.severity is Severity.error else result.notes).append(

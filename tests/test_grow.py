@@ -305,3 +305,24 @@ def test_a_grow_command_leaves_nothing_for_render_to_do(repo: Path, command) -> 
     before = snapshot(repo)
     operations.render_repo(repo)
     assert snapshot(repo) == before
+
+
+def test_init_commit_inside_another_repository_commits_only_its_own_files(tmp_path: Path) -> None:
+    outer = tmp_path / "monorepo"
+    outer.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=outer, check=True)
+    (outer / "unrelated.txt").write_text("staged by someone else\n")
+    subprocess.run(["git", "add", "unrelated.txt"], cwd=outer, check=True)
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump(minimal(), sort_keys=False))
+    result = operations.init(outer / "gitops", answers, commit=True)
+    assert any("inside the Git repository" in note for note in result.notes)
+    committed = subprocess.run(
+        ["git", "show", "--name-only", "--format=", "HEAD"],
+        cwd=outer,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert committed and all(p.startswith("gitops/") for p in committed)
+    assert git_status(outer) == "A  unrelated.txt\n"

@@ -81,6 +81,12 @@ def expand_appsets(root: Path, docs: list[Document]) -> Expanded:
     apps: list[App] = []
     findings: list[Finding] = []
     notes: list[str] = []
+    if docs and not appset.engine_available():
+        notes.append(
+            f"{len(docs)} ApplicationSet(s) not expanded, so their Applications were not checked: "
+            f"{appset.INSTALL_ENGINE}"
+        )
+        return Expanded(apps, findings, notes)
     for doc in docs:
         live = live_generators(doc.spec.get("generators"))
         if live:
