@@ -295,11 +295,13 @@ def test_team_projects_are_exact(repo: Repo) -> None:
             assert set(roles) == {"deployer", "readonly"}
             assert roles["deployer"]["groups"] == team["groups"]
             assert "groups" not in roles["readonly"]
+            apps = {f"{name}/{service}-{env['name']}" for service in team["services"]}
             for role in roles.values():
-                for policy in role["policies"]:
-                    assert policy.split(", ")[4] == f"{name}/*", policy
-            deployer = {p.split(", ")[3] for p in roles["deployer"]["policies"]}
-            assert deployer == {"get", "sync", "action/*"}
+                policies = role.get("policies", [])
+                assert {p.split(", ")[4] for p in policies} == apps, policies
+                assert "*" not in "".join(policies)
+            deployer = {p.split(", ")[3] for p in roles["deployer"].get("policies", [])}
+            assert deployer == ({"get", "sync", "action/apps/Deployment/restart"} if apps else set())
 
 
 def test_sync_windows_follow_the_environment(repo: Repo) -> None:
