@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from gitops_scaffold.validate.loader import Document, Path_, RepoFiles
+from gitops_scaffold.validate.loader import Document, ObjectFields, Path_, RepoFiles
 
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
 IN_CLUSTER_NAME = "in-cluster"
@@ -35,7 +35,7 @@ CLUSTER_SECRET_LABEL = "argocd.argoproj.io/secret-type"
 
 
 @dataclass
-class Resource:
+class Resource(ObjectFields):
     """A Kubernetes object an Application deploys: from a file in Git or rendered by Helm."""
 
     data: dict[str, Any]
@@ -43,37 +43,9 @@ class Resource:
     locate: Callable[[Path_], int]
     rendered: bool = False  # from a chart template (lines are best-effort)
 
-    @property
-    def kind(self) -> str:
-        return str(self.data.get("kind", ""))
-
-    @property
-    def group(self) -> str:
-        api = str(self.data.get("apiVersion", ""))
-        return api.rsplit("/", 1)[0] if "/" in api else ""
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        meta = self.data.get("metadata")
-        return meta if isinstance(meta, dict) else {}
-
-    @property
-    def name(self) -> str:
-        return str(self.metadata.get("name", ""))
-
-    @property
-    def annotations(self) -> dict[str, Any]:
-        value = self.metadata.get("annotations")
-        return value if isinstance(value, dict) else {}
-
-    @property
-    def spec(self) -> dict[str, Any]:
-        spec = self.data.get("spec")
-        return spec if isinstance(spec, dict) else {}
-
 
 @dataclass
-class App:
+class App(ObjectFields):
     """One Application Argo CD will have, with a way back to the lines that define it."""
 
     data: dict[str, Any]
@@ -111,15 +83,6 @@ class App:
         return self.doc.line_of(template_path)
 
     @property
-    def metadata(self) -> dict[str, Any]:
-        meta = self.data.get("metadata")
-        return meta if isinstance(meta, dict) else {}
-
-    @property
-    def name(self) -> str:
-        return str(self.metadata.get("name", ""))
-
-    @property
     def namespace(self) -> str:
         return str(self.metadata.get("namespace") or DEFAULT_NAMESPACE)
 
@@ -127,11 +90,6 @@ class App:
     def labels(self) -> dict[str, str]:
         value = self.metadata.get("labels")
         return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
-
-    @property
-    def spec(self) -> dict[str, Any]:
-        spec = self.data.get("spec")
-        return spec if isinstance(spec, dict) else {}
 
     @property
     def project(self) -> str:
