@@ -306,6 +306,11 @@ def _index_of(items: list[Any], name: str) -> int:
     return _names(items).index(name)
 
 
+def _must_be_new(kind: str, name: str, items: list[Any], hint: str = "") -> None:
+    if name in _names(items):
+        raise UserInputError(f"{kind} {name!r} already exists in {ANSWERS_FILE}; nothing to do{hint}")
+
+
 def _known(kind: str, names: list[str]) -> str:
     return f"known {kind}: {', '.join(names) or '(none)'}"
 
@@ -325,11 +330,7 @@ def add_service(
     dry_run: bool = False,
 ) -> Result:
     def change(doc: Document, current: Answers) -> str:
-        if name in _names(current.services):
-            raise UserInputError(
-                f"service {name!r} already exists in {ANSWERS_FILE}; nothing to do "
-                f"(remove it with `scaffold remove-service {name}`)"
-            )
+        _must_be_new("service", name, current.services, f" (remove it with `scaffold remove-service {name}`)")
         if team not in _names(current.teams):
             raise UserInputError(
                 f"--team: unknown team {team!r} ({_known('teams', _names(current.teams))}); "
@@ -412,8 +413,7 @@ def add_env(
 ) -> Result:
     def change(doc: Document, current: Answers) -> str:
         envs = _names(current.environments)
-        if name in envs:
-            raise UserInputError(f"environment {name!r} already exists in {ANSWERS_FILE}; nothing to do")
+        _must_be_new("environment", name, current.environments)
         if cluster not in _names(current.clusters):
             raise UserInputError(
                 f"--cluster: unknown cluster {cluster!r} ({_known('clusters', _names(current.clusters))}); "
@@ -450,8 +450,7 @@ def add_env(
 
 def add_team(repo: Path, name: str, groups: list[str], admin: bool = False, dry_run: bool = False) -> Result:
     def change(doc: Document, current: Answers) -> str:
-        if name in _names(current.teams):
-            raise UserInputError(f"team {name!r} already exists in {ANSWERS_FILE}; nothing to do")
+        _must_be_new("team", name, current.teams)
         if not groups:
             raise UserInputError("--group: give at least one SSO group for the team")
         item: dict[str, Any] = {"name": name, "groups": list(groups)}
@@ -477,8 +476,7 @@ def add_cluster(
     dry_run: bool = False,
 ) -> Result:
     def change(doc: Document, current: Answers) -> str:
-        if name in _names(current.clusters):
-            raise UserInputError(f"cluster {name!r} already exists in {ANSWERS_FILE}; nothing to do")
+        _must_be_new("cluster", name, current.clusters)
         if server in {c.server for c in current.clusters}:
             raise UserInputError(f"--server: {server} is already registered as another cluster")
         if (eks_cluster_name is None) != (role_arn is None):
