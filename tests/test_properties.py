@@ -5,8 +5,9 @@
   re-render straight away changes nothing and `status` says the repo is up to date.
 - Rendering is deterministic: the same answers give byte-identical trees, in this process,
   in a second init, and in other processes with other hash seeds.
-- Adding a service (or an environment) and removing it again returns the repository, the
-  answers file included, to the very same bytes.
+- Adding a service (or an environment) renders everything the change touches (a `render`
+  right after it changes nothing), and removing it again returns the repository, the answers
+  file included, to the very same bytes.
 
 Free text (the migration command) is drawn from a wide alphabet: quotes, colons, `{{ }}`,
 `[[ ]]`, `{% %}`, newlines, non-ASCII. Example counts stay small (each example runs `init`).
@@ -325,6 +326,11 @@ def test_rendering_is_the_same_in_other_processes_and_hash_seeds() -> None:
 # --- add then remove ----------------------------------------------------------------------
 
 
+def assert_render_is_a_no_op(repo: Path) -> None:
+    changes = operations.render_repo(repo, dry_run=True).plan.changes
+    assert [(c.path, c.action) for c in changes if c.action is not Action.UNCHANGED] == []
+
+
 @st.composite
 def new_service(draw: st.DrawFn) -> dict[str, Any]:
     return {
@@ -352,6 +358,7 @@ def test_add_then_remove_a_service_returns_the_same_bytes(
     added = operations.add_service(repo, service["name"], team, **options)
     assert added.exit_code == 0
     assert snapshot(repo) != before
+    assert_render_is_a_no_op(repo)  # the command rendered everything its change touches
     removed = operations.remove_service(repo, service["name"])
     assert removed.exit_code == 0
     assert snapshot(repo) == before
@@ -370,6 +377,7 @@ def test_add_then_remove_an_environment_returns_the_same_bytes(
     cluster = data["clusters"][0]["name"]
     added = operations.add_env(repo, name, cluster)
     assert added.exit_code == 0
+    assert_render_is_a_no_op(repo)
     removed = operations.remove_env(repo, name)
     assert removed.exit_code == 0
     assert snapshot(repo) == before
