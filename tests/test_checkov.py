@@ -1,6 +1,7 @@
 """Security posture of what we generate: checkov over every service chart, every environment.
 
-Every answers file under ``examples/`` (and one with every optional service part) is rendered;
+Every answers file under ``examples/``, those of the service-chart tests, and one with every
+optional service part are rendered;
 every service chart is rendered with Helm for every environment exactly as Argo CD does it
 (values.yaml + values-<env>.yaml, release <service>-<env>, namespace <service><suffix>), and
 checkov's Kubernetes checks run over those manifests and over the plain manifests of the
@@ -65,11 +66,16 @@ EVERYTHING = minimal(
 
 
 def answers_sets() -> dict[str, dict[str, Any]]:
+    """The examples, the answers the chart tests use, and one with every optional part."""
+    import test_service_chart
+
     sets = {
         path.parent.name: yaml.safe_load(path.read_text())
         for path in sorted(ROOT.glob("examples/*/scaffold.yaml"))
     }
     sets["everything"] = EVERYTHING
+    sets["chart-tests-minimal"] = test_service_chart.MINIMAL
+    sets["chart-tests-wide"] = test_service_chart.WIDE
     return sets
 
 
