@@ -476,6 +476,12 @@ _QUOTED = re.compile(r'"(?:\\.|[^"\\])*"|`[^`]*`')
 _FUNCTION = re.compile(r"(?<![\w.$])(" + "|".join(_HELM_ONLY + _ARGO_ONLY) + r")(?![\w])")
 
 
+# Helm clones every template of a chart for each `tpl` call, so one render's cost grows with
+# the square of its templates: batches of this many keep expansion linear (measured here, 2,000
+# parameter sets of two strings: one call 1.95 s, batches of 100 0.44 s).
+JOBS_PER_RENDER = 100
+
+
 class _GoRenderer:
     """Renders strings as Go templates, many parameter sets per call to Helm."""
 
@@ -487,6 +493,14 @@ class _GoRenderer:
         self, jobs: Sequence[tuple[Json, Sequence[str]]], where: str = "spec.template"
     ) -> list[list[str]]:
         """For each (params, strings): the strings rendered with the params."""
+        rendered: list[list[str]] = []
+        for start in range(0, len(jobs), JOBS_PER_RENDER):
+            rendered += self._render_batch(jobs[start : start + JOBS_PER_RENDER], where)
+        return rendered
+
+    def _render_batch(
+        self, jobs: Sequence[tuple[Json, Sequence[str]]], where: str
+    ) -> list[list[str]]:
         unique = list(dict.fromkeys(s for _, strings in jobs for s in strings))
         if not unique:
             return [[] for _ in jobs]
