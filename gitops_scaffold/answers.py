@@ -493,6 +493,8 @@ def set_value(doc: Document, loc: Loc, value: str) -> str:
     scalar = json.dumps(value)
     for key_node, value_node in parent.value:
         if key_node.value == loc[-1]:
+            if isinstance(value_node, yaml.ScalarNode) and value_node.value == value:
+                return doc.text  # already so: keep the user's quoting
             start, end = value_node.start_mark.index, value_node.end_mark.index
             return doc.text[:start] + scalar + doc.text[end:]
     if parent.flow_style:
@@ -512,7 +514,11 @@ def add_section(doc: Document, section: str, body: dict[str, Any] | list[Any]) -
     text = doc.text if doc.text.endswith("\n") else doc.text + "\n"
     if isinstance(body, list):
         return text + f"{section}:\n" + "".join(item_yaml(item, 2, flow=False) for item in body)
-    return text + yaml.safe_dump({section: body}, default_flow_style=False, sort_keys=False, indent=2)
+    # Strings double-quoted, as set_value writes them, so a later set_value changes nothing.
+    lines = [
+        f"  {key}: {json.dumps(value) if isinstance(value, str) else value}" for key, value in body.items()
+    ]
+    return text + f"{section}:\n" + "\n".join(lines) + "\n"
 
 
 def _node_at(root: yaml.Node, loc: Loc) -> yaml.Node | None:

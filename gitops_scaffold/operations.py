@@ -24,7 +24,7 @@ from gitops_scaffold import migrations
 from gitops_scaffold.answers import ANSWERS_FILE, Document
 from gitops_scaffold.apply import JOURNAL, apply_writes, locked, unified_diff, work_dir
 from gitops_scaffold.context import resolve
-from gitops_scaffold.errors import ConflictError, UserInputError
+from gitops_scaffold.errors import AnswersError, ConflictError, UserInputError
 from gitops_scaffold.model import Answers, Cluster, Environment, Service, Team
 from gitops_scaffold.plan import NEEDS_ATTENTION, Action, Plan, make_plan
 from gitops_scaffold.render import render
@@ -107,8 +107,7 @@ def _run(
             migrations.refuse_old(doc)
         old = answers_file.validate(doc)
         new_text = doc.text if change_answers is None else change_answers(doc, old)
-        new_doc = answers_file.parse(repo / ANSWERS_FILE, new_text)
-        new = answers_file.validate(new_doc)
+        new = _validate_change(repo / ANSWERS_FILE, new_text, changed=new_text != doc.text)
         if guard_environments:
             _refuse_environment_drift(old, new)
         rendered = render(resolve(new), wanted)
@@ -123,6 +122,18 @@ def _run(
         result = _finish(command, repo, plan, dry_run)
         result.notes += notes
         return result
+
+
+def _validate_change(path: Path, new_text: str, changed: bool) -> Answers:
+    """The answers after the command's change; a problem the change causes is said as such."""
+    try:
+        return answers_file.validate(answers_file.parse(path, new_text))
+    except AnswersError as exc:
+        if not changed:
+            raise
+        # The lines are those of the text the command would write, not of the file on disk.
+        problems = [re.sub(r"^.*?:\d+: ", "", problem, count=1) for problem in exc.problems]
+        raise AnswersError([f"this change would make {path} invalid: {p}" for p in problems]) from None
 
 
 def _finish(command: str, repo: Path, plan: Plan, dry_run: bool) -> Result:

@@ -270,3 +270,23 @@ def test_an_old_repo_is_behind_and_upgrades_with_every_edit_kept(old_repo: Path)
     assert {doc["kind"] for _, doc in objects} >= {"Application", "ApplicationSet", "AppProject"}
     for path, doc in objects:
         jsonschema.validate(doc, schemas[doc["kind"]]), path
+
+
+def test_bumping_a_pin_twice_changes_nothing_the_second_time(tmp_path: Path) -> None:
+    from tests.factory import minimal
+
+    repo = init_repo(tmp_path, minimal())
+    operations.upgrade(repo, argocd_chart="10.9.9")
+    before = snapshot(repo)
+    result = operations.upgrade(repo, argocd_chart="10.9.9")
+    assert snapshot(repo) == before
+    assert [c for c in result.plan.changes if c.action is not Action.UNCHANGED] == []
+
+
+def test_a_change_that_breaks_the_answers_is_said_as_such(repo: Path) -> None:
+    before = snapshot(repo)
+    with pytest.raises(UserInputError) as caught:
+        operations.add_env(repo, "qa", "dev", namespace_suffix="-dev", after="dev")
+    assert "this change would make" in caught.value.message
+    assert ":1" not in caught.value.message.split("invalid: ")[1]  # no line of a file not on disk
+    assert snapshot(repo) == before
