@@ -25,6 +25,7 @@ from typing import Any
 
 import jsonschema
 import yaml
+from helm_checks import DNS_SUBDOMAIN, EXTERNAL_SECRET_DATA, STRING_MAP, closed
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "argocd"
 ARGOCD_KINDS = {"Application": "application", "ApplicationSet": "applicationset",
@@ -286,13 +287,7 @@ def canonical(obj: Any) -> Any:
 
 # --- closed subsets of two more CRDs ----------------------------------------------------------
 
-_DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
-_STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
-
-
-def _closed(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    return {"type": "object", "properties": properties, "required": required or [],
-            "additionalProperties": False}
+_DNS_SUBDOMAIN, _STRING_MAP, _closed = DNS_SUBDOMAIN, STRING_MAP, closed
 
 
 _METADATA = _closed(
@@ -332,20 +327,7 @@ CLUSTER_EXTERNAL_SECRET_SCHEMA: dict[str, Any] = _closed(
                         ),
                     }
                 ),
-                "data": {
-                    "type": "array",
-                    "items": _closed(
-                        {
-                            "secretKey": {"type": "string", "pattern": r"^[-._a-zA-Z0-9]+$"},
-                            "remoteRef": _closed(
-                                {"key": {"type": "string", "minLength": 1},
-                                 "property": {"type": "string"}},
-                                ["key"],
-                            ),
-                        },
-                        ["secretKey", "remoteRef"],
-                    ),
-                },
+                "data": EXTERNAL_SECRET_DATA,
             },
             ["secretStoreRef", "target"],
         ),

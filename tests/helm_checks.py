@@ -32,17 +32,37 @@ PROJECT_KINDS = frozenset({
     ("external-secrets.io", "ExternalSecret"),
 })
 
-_DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
-_STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+_DNS_SUBDOMAIN, _STRING_MAP = DNS_SUBDOMAIN, STRING_MAP
 
 
-def _closed(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+def closed(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    """A JSON Schema object that, like strict field validation, refuses unknown keys."""
     return {
         "type": "object",
         "properties": properties,
         "required": required or [],
         "additionalProperties": False,
     }
+
+
+_closed = closed
+
+# ExternalSecret spec.data: which Secrets Manager entry (and property) fills which key.
+EXTERNAL_SECRET_DATA: dict[str, Any] = {
+    "type": "array",
+    "items": closed(
+        {
+            "secretKey": {"type": "string", "pattern": r"^[-._a-zA-Z0-9]+$"},
+            "remoteRef": closed(
+                {"key": {"type": "string", "minLength": 1}, "property": {"type": "string"}},
+                ["key"],
+            ),
+        },
+        ["secretKey", "remoteRef"],
+    ),
+}
 
 
 # The part of external-secrets.io ExternalSecret (v1beta1 and v1 agree on it) that our charts
@@ -76,20 +96,7 @@ EXTERNAL_SECRET_SCHEMA: dict[str, Any] = _closed(
                         "creationPolicy": {"enum": ["Owner", "Orphan", "Merge", "None"]},
                     }
                 ),
-                "data": {
-                    "type": "array",
-                    "items": _closed(
-                        {
-                            "secretKey": {"type": "string", "pattern": r"^[-._a-zA-Z0-9]+$"},
-                            "remoteRef": _closed(
-                                {"key": {"type": "string", "minLength": 1},
-                                 "property": {"type": "string"}},
-                                ["key"],
-                            ),
-                        },
-                        ["secretKey", "remoteRef"],
-                    ),
-                },
+                "data": EXTERNAL_SECRET_DATA,
                 "dataFrom": {
                     "type": "array",
                     "items": _closed(
