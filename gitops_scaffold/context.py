@@ -40,6 +40,8 @@ def resolve(answers: Answers) -> Json:
         "environments": envs,
         "teams": teams,
         "services": services,
+        # Templates that walk a team's service names look each one up here, not by a scan.
+        "services_by_name": {s["name"]: s for s in services},
         "platform": addons,
         "notifications": _dump(answers.notifications),
         "image_updater": _dump(answers.image_updater),
@@ -69,6 +71,12 @@ def resolve(answers: Answers) -> Json:
 
 def _dump(section: Any) -> Json | None:
     return None if section is None else dict(section.model_dump(mode="json"))
+
+
+def resolve_environments(answers: Answers) -> list[Json]:
+    """Only the environments, resolved (cheap: no service is looked at)."""
+    clusters = {c.name: {"server": c.server} for c in answers.clusters}
+    return [_environment(answers, i, clusters) for i in range(len(answers.environments))]
 
 
 def _cluster(answers: Answers, name: str) -> Json:

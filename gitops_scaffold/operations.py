@@ -23,7 +23,7 @@ from gitops_scaffold import answers as answers_file
 from gitops_scaffold import migrations
 from gitops_scaffold.answers import ANSWERS_FILE, Document
 from gitops_scaffold.apply import JOURNAL, apply_writes, locked, unified_diff, work_dir
-from gitops_scaffold.context import resolve
+from gitops_scaffold.context import resolve, resolve_environments
 from gitops_scaffold.errors import AnswersError, ConflictError, UserInputError
 from gitops_scaffold.model import Answers, Cluster, Environment, Service, Team
 from gitops_scaffold.plan import NEEDS_ATTENTION, Action, Plan, make_plan
@@ -177,8 +177,8 @@ def _refuse_edited_removals(plan: Plan) -> None:
 
 def _refuse_environment_drift(old: Answers, new: Answers) -> None:
     """A change must not silently make another environment production, or move its namespaces."""
-    before = {e["name"]: e for e in resolve(old)["environments"]}
-    for env in resolve(new)["environments"]:
+    before = {e["name"]: e for e in resolve_environments(old)}
+    for env in resolve_environments(new):
         was = before.get(env["name"])
         if was is None:
             continue
