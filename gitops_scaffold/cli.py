@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from gitops_scaffold.operations import Result
 
 EXIT_INTERNAL = 3
+T = TypeVar("T")
 
 app = typer.Typer(
     name="scaffold",
@@ -78,20 +79,25 @@ def _main(
     """Write and grow a gitops-config repository for Argo CD + Helm."""
 
 
-def _run(action: Callable[[], Result], output: OutputFormat, quiet: bool) -> None:
-    """Call the core; print the result; map errors to the documented exit codes."""
+def _call(action: Callable[[], T]) -> T:
+    """Call the core, mapping its errors to a message and the documented exit code."""
     from gitops_scaffold.errors import ScaffoldError
 
     try:
-        result = action()
+        return action()
     except ScaffoldError as exc:
         typer.echo(f"scaffold: {exc.message}".replace("\n", "\nscaffold: "), err=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("scaffold: interrupted", err=True)
         raise typer.Exit(130) from None
-    except Exception:
+    except Exception:  # a bug must still end in a message and a log
         _internal_error()
+
+
+def _run(action: Callable[[], Result], output: OutputFormat, quiet: bool) -> None:
+    """Call the core; print the result; exit with the result's code."""
+    result = _call(action)
     _print(result, output, quiet)
     raise typer.Exit(result.exit_code)
 
@@ -109,7 +115,7 @@ def _print(result: Result, output: OutputFormat, quiet: bool) -> None:
         typer.echo(render_output.summary(result, color=color))
 
 
-def _internal_error() -> None:
+def _internal_error() -> NoReturn:
     log = Path(tempfile.gettempdir()) / "scaffold-error.log"
     try:
         log.write_text(traceback.format_exc(), encoding="utf-8")
@@ -370,13 +376,8 @@ def status(
     import json
 
     from gitops_scaffold import operations
-    from gitops_scaffold.errors import ScaffoldError
 
-    try:
-        report = operations.status(repo)
-    except ScaffoldError as exc:
-        typer.echo(f"scaffold: {exc.message}", err=True)
-        raise typer.Exit(exc.exit_code) from None
+    report = _call(lambda: operations.status(repo))
     if output is OutputFormat.json:
         payload = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(report).items()}
         typer.echo(json.dumps({**payload, "exit_code": report.exit_code}, indent=2))
@@ -420,13 +421,8 @@ def data(
     import json
 
     from gitops_scaffold import operations
-    from gitops_scaffold.errors import ScaffoldError
 
-    try:
-        resolved: Any = operations.print_data(answers)
-    except ScaffoldError as exc:
-        typer.echo(f"scaffold: {exc.message}", err=True)
-        raise typer.Exit(exc.exit_code) from None
+    resolved = _call(lambda: operations.print_data(answers))
     typer.echo(json.dumps({"scaffold": resolved}, indent=2))
 
 
@@ -482,7 +478,6 @@ def validate_command(
 ) -> None:
     """Check a gitops repository the way Argo CD will see it: schemas, ApplicationSets,
     projects, paths, Helm charts and lint rules; offline."""
-    from gitops_scaffold.errors import ScaffoldError
     from gitops_scaffold.validate import Options, Severity, reporters, validate
 
     if rules:
@@ -496,16 +491,7 @@ def validate_command(
         production=production,
         ignore={i.strip().upper() for i in ignore or [] if i.strip()},
     )
-    try:
-        report = validate(directory, options)
-    except ScaffoldError as exc:
-        typer.echo(f"scaffold: {exc.message}".replace("\n", "\nscaffold: "), err=True)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        typer.echo("scaffold: interrupted", err=True)
-        raise typer.Exit(130) from None
-    except Exception:
-        _internal_error()
+    report = _call(lambda: validate(directory, options))
     threshold = None if fail_on is FailOn.never else Severity[fail_on.value]
     if report_format is ReportFormat.json:
         typer.echo(reporters.as_json(report, fail_on=threshold))
@@ -538,18 +524,8 @@ def preview_command(
 ) -> None:
     """List the Applications every ApplicationSet generates, expanded offline as Argo CD does."""
     from gitops_scaffold import preview as previews
-    from gitops_scaffold.errors import ScaffoldError
 
-    try:
-        result = previews.preview(target, include_written=include_written)
-    except ScaffoldError as exc:
-        typer.echo(f"scaffold: {exc.message}".replace("\n", "\nscaffold: "), err=True)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        typer.echo("scaffold: interrupted", err=True)
-        raise typer.Exit(130) from None
-    except Exception:
-        _internal_error()
+    result = _call(lambda: previews.preview(target, include_written=include_written))
     if output is PreviewFormat.json:
         typer.echo(previews.as_json(result))
     elif output is PreviewFormat.yaml:
