@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
+from gitops_scaffold.answers import ANSWERS_FILE
 from gitops_scaffold.errors import RepoLockedError, ScaffoldError
 
 JOURNAL = "journal.json"
@@ -153,8 +154,6 @@ def apply_writes(repo: Path, writes: dict[str, str | None]) -> list[str]:
 
 
 def _answers_last(item: tuple[str, str | None]) -> tuple[int, str]:
-    from gitops_scaffold.answers import ANSWERS_FILE
-
     return (1 if item[0] == ANSWERS_FILE else 0, item[0])
 
 

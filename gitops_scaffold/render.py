@@ -11,7 +11,7 @@ only the instances a command touches.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -174,7 +174,3 @@ def flatten(rendered: dict[str, Tree]) -> Tree:
     for files in rendered.values():
         tree.update(files)
     return dict(sorted(tree.items()))
-
-
-def set_names() -> Iterable[str]:
-    return SETS_BY_NAME.keys()
