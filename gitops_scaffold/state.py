@@ -11,6 +11,7 @@ any machine, with any later gitops-scaffold, knows exactly what it wrote before:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -73,6 +74,7 @@ def is_scaffolded(repo: Path) -> bool:
     return (repo / META_FILE).is_file()
 
 
+@functools.cache  # the installed templates do not change while a command runs
 def templates_digest() -> str:
     """Changes whenever an installed template changes: how `status` knows a repo is behind."""
     digest = hashlib.sha256()
