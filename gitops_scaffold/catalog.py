@@ -13,7 +13,8 @@ index or the OCI registry when the pin was last moved):
   served in 0.17), which is the API every ExternalSecret we generate uses.
 - karpenter 1.14.1 from the public ECR OCI registry; ``oci://`` makes Argo CD pull it as an
   OCI source (``source_url`` in the template data appends the chart name).
-- argocd-image-updater 1.0.1 (app v1.0.1): the first line with the ``ImageUpdater`` resource.
+- argocd-image-updater 1.2.4 (app v1.2.2): the ``ImageUpdater`` resource without ``spec.namespace``
+  (1.0.x required it, 1.2 and later reject it; the templates write it only for a 1.0/1.1 pin).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ ADDONS: dict[str, AddonSpec] = {
     "argocd-image-updater": AddonSpec(
         "https://argoproj.github.io/argo-helm",
         "argocd-image-updater",
-        "1.0.1",
+        "1.2.4",
         "argocd",
         "Writes new image tags back to Git for opted-in environments",
     ),

@@ -12,6 +12,7 @@ from typing import Any
 
 from gitops_scaffold import __version__
 from gitops_scaffold.catalog import ADDONS
+from gitops_scaffold.context_platform import platform_view
 from gitops_scaffold.model import IN_CLUSTER_SERVER, Answers, is_production, suffix_of
 
 Json = dict[str, Any]
@@ -66,6 +67,8 @@ def resolve(answers: Answers) -> Json:
         "aws_region_source": region_source,
         # The gitops-scaffold release that rendered the repo (its CI installs the same one).
         "tool_version": __version__,
+        # Karpenter node pools, the TLS issuer and repository access (context_platform.py).
+        **platform_view(answers, addons, region),
     }
 
 

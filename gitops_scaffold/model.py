@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from gitops_scaffold.model_platform import Karpenter, RepoAuth, Tls
+
 ANSWERS_VERSION = 1
 DEFAULT_ARGOCD_CHART_VERSION = "10.9.1"  # argo-cd chart with Argo CD v3.5.3
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
@@ -110,6 +112,8 @@ class Repo(Strict):
         str, StringConstraints(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9._\-/]+$")
     ] = "main"
     """The branch (or tag) Argo CD follows."""
+    auth: RepoAuth | None = None
+    """How Argo CD signs in to this repository (credentials from AWS Secrets Manager); none: a public repo."""
 
 
 class Sso(Strict):
@@ -365,6 +369,10 @@ class Answers(Strict):
     """Automatic image updates for opted-in environments."""
     aws: Aws | None = None
     """AWS settings (default region: that of the first ECR registry named here, else us-east-1)."""
+    karpenter: Karpenter = Field(default_factory=Karpenter)
+    """Karpenter's default EC2NodeClass and NodePool on every EKS cluster."""
+    tls: Tls = Field(default_factory=Tls)
+    """The cert-manager ClusterIssuer of the ingresses' certificates."""
 
 
 # --- rules that need the whole file -------------------------------------------------------

@@ -37,7 +37,7 @@ from gitops_scaffold.state import (
     recorded_keys,
 )
 
-MANAGED_SETS = ("repo", "addon", "cluster", "project")
+MANAGED_SETS = ("repo", "addon", "cluster", "karpenter", "project")
 ALL_SETS = (*MANAGED_SETS, "service", "service_env")
 STATE_GITIGNORE = f"{STATE_DIR}/.gitignore"
 

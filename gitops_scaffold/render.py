@@ -52,6 +52,12 @@ def _per_remote_cluster(view: Json) -> Iterator[tuple[str, Json]]:
             yield cluster["name"], {"cluster": cluster}
 
 
+def _per_karpenter_cluster(view: Json) -> Iterator[tuple[str, Json]]:
+    # Karpenter's EC2NodeClass and NodePool, one pair per EKS cluster the add-on runs on.
+    for cluster in (view.get("karpenter") or {}).get("clusters", []):
+        yield cluster["name"], {"cluster": cluster}
+
+
 def _per_team_env(view: Json) -> Iterator[tuple[str, Json]]:
     for team in view["teams"]:
         for env in view["environments"]:
@@ -73,6 +79,7 @@ SETS: tuple[SetSpec, ...] = (
     SetSpec("repo", seeded=False, instances=_once),
     SetSpec("addon", seeded=False, instances=_per_addon),
     SetSpec("cluster", seeded=False, instances=_per_remote_cluster),
+    SetSpec("karpenter", seeded=False, instances=_per_karpenter_cluster),
     SetSpec("project", seeded=False, instances=_per_team_env),
     SetSpec("service", seeded=True, instances=_per_service),
     SetSpec("service_env", seeded=True, instances=_per_service_env),

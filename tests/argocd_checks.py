@@ -10,7 +10,7 @@
   cross-check the Helm-based engine in gitops_scaffold.appset. It understands only what our
   template uses: `{{ .a.b }}` and `{{- if <cond> }} / {{- else }} / {{- end }}` with and/or/not.
 - ``CLUSTER_EXTERNAL_SECRET_SCHEMA`` and ``IMAGE_UPDATER_SCHEMA``: closed subsets of the
-  external-secrets.io/v1 ExternalSecret and argocd-image-updater 1.0.x ImageUpdater CRDs.
+  external-secrets.io/v1 ExternalSecret and argocd-image-updater 1.2.x ImageUpdater CRDs.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import jsonschema
 import yaml
 from helm_checks import DNS_SUBDOMAIN, EXTERNAL_SECRET_DATA, STRING_MAP, closed
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "argocd"
+SCHEMAS = Path(__file__).resolve().parents[1] / "gitops_scaffold" / "schemas" / "argocd" / "v3.5.1"
 ARGOCD_KINDS = {"Application": "application", "ApplicationSet": "applicationset",
                 "AppProject": "appproject"}
 IN_CLUSTER = "https://kubernetes.default.svc"
@@ -350,8 +350,9 @@ _WRITE_BACK = _closed(
     ["method"],
 )
 
-# argocd-image-updater.argoproj.io/v1alpha1 ImageUpdater as served by the argocd-image-updater
-# chart 1.0.x (templates/crd-imageupdaters.yaml): spec.namespace is still required there.
+# argocd-image-updater.argoproj.io/v1alpha1 ImageUpdater as served by the pinned argocd-image-updater
+# chart 1.2.4 (templates/crd-imageupdaters.yaml): no spec.namespace (1.0.x required it, 1.2 rejects
+# it). tests/test_platform_config.py checks the same objects against that CRD itself.
 IMAGE_UPDATER_SCHEMA: dict[str, Any] = _closed(
     {
         "apiVersion": {"const": "argocd-image-updater.argoproj.io/v1alpha1"},
@@ -359,7 +360,6 @@ IMAGE_UPDATER_SCHEMA: dict[str, Any] = _closed(
         "metadata": _METADATA,
         "spec": _closed(
             {
-                "namespace": {"type": "string", "minLength": 1},
                 "commonUpdateSettings": _UPDATE_SETTINGS,
                 "writeBackConfig": _WRITE_BACK,
                 "applicationRefs": {
@@ -396,7 +396,7 @@ IMAGE_UPDATER_SCHEMA: dict[str, Any] = _closed(
                     ),
                 },
             },
-            ["namespace", "applicationRefs"],
+            ["applicationRefs"],
         ),
     },
     ["apiVersion", "kind", "metadata", "spec"],

@@ -10,7 +10,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "platform" / "scaffold.yaml"
-SCHEMAS = ROOT.parent / "shared" / "schemas" / "argocd"
+SCHEMAS = ROOT / "gitops_scaffold" / "schemas" / "argocd" / "v3.5.1"  # the bundled CRD schemas
 
 MINIMAL: dict[str, Any] = {
     "version": 1,

@@ -387,7 +387,9 @@ def test_image_updaters_only_for_opted_in_non_production(repo: Repo) -> None:
             updater["metadata"]["labels"]["gitops-scaffold.io/environment"]
         env = envs[env_name]
         assert env["image_updates"] and not env["production"]
-        assert updater["spec"]["namespace"] == updater["metadata"]["namespace"] == repo.namespace
+        # The pinned updater (1.2+) takes the Applications' namespace from metadata.namespace.
+        assert "namespace" not in updater["spec"]
+        assert updater["metadata"]["namespace"] == repo.namespace
         services = {s["name"]: s for s in view["services"] if s["team"] == team_name}
         refs = updater["spec"]["applicationRefs"]
         assert [r["namePattern"] for r in refs] == [f"{s}-{env_name}" for s in services]

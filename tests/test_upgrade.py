@@ -199,7 +199,7 @@ def test_status_json_through_the_cli(repo: Path) -> None:
 # --- a repo written by an earlier gitops-scaffold (tests/resources/repo-0.1.0-dev) ----------
 
 OLD_REPO = Path(__file__).parent / "resources" / "repo-0.1.0-dev"
-ARGOCD_SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "argocd"
+ARGOCD_SCHEMAS = Path(__file__).resolve().parents[1] / "gitops_scaffold" / "schemas" / "argocd" / "v3.5.1"
 
 
 @pytest.fixture

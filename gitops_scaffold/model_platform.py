@@ -1,0 +1,139 @@
+"""Answers sections that configure the add-ons to do their job (issue 12).
+
+Kept apart from ``model.py`` so the rest of the answers model can change beside it: Karpenter's
+node pools, cert-manager's issuer, and how Argo CD reaches this repository. Each section is
+optional and its defaults give a working platform; ``model.Answers`` holds one field per section.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+_AMI_ALIAS = re.compile(
+    r"^(al2023|al2|bottlerocket|windows2019|windows2022|windows2025)@(latest|v[0-9][0-9.\-]*)$"
+)
+_DURATION = re.compile(r"^([0-9]+h)?([0-9]+m)?([0-9]+s)?$")
+_BUDGET = re.compile(r"^((100|[0-9]{1,2})%|[0-9]+)$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
+_HOSTED_ZONE = re.compile(r"^Z[A-Z0-9]{1,31}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$")
+_IAM_ROLE_NAME = re.compile(r"^[A-Za-z0-9+=,.@_\-]{1,64}$")
+_SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@\-]+$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def _matches(regex: re.Pattern[str], expected: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not regex.match(value):
+            raise ValueError(f"{value!r} is not {expected}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _non_empty_duration(value: str) -> str:
+    if not value or not _DURATION.match(value):
+        raise ValueError(f"{value!r} is not a duration such as '1m' or '720h'")
+    return value
+
+
+Duration = Annotated[str, StringConstraints(strict=True), AfterValidator(_non_empty_duration)]
+IssuerName = Annotated[
+    str, StringConstraints(strict=True, max_length=63), _matches(_DNS_LABEL, "a DNS-1123 label")
+]
+
+
+Architecture = Literal["amd64", "arm64"]
+InstanceCategory = Literal["c", "m", "r", "t", "i", "d", "g", "p", "x", "z"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, use_attribute_docstrings=True)
+
+
+# --- Karpenter ------------------------------------------------------------------------------
+
+
+class Karpenter(_Strict):
+    """The default EC2NodeClass and NodePool Karpenter gets on every EKS cluster."""
+
+    ami_alias: Annotated[
+        str, _matches(_AMI_ALIAS, "an AMI alias such as 'al2023@latest' or 'al2023@v20260801'")
+    ] = "al2023@latest"
+    """AMI alias of the nodes (family@version); pin one such as al2023@v20260801 to review upgrades."""
+    node_role: Annotated[str, _matches(_IAM_ROLE_NAME, "an IAM role name")] | None = None
+    """IAM role of the nodes (default: KarpenterNodeRole-<EKS cluster name>, as in Karpenter's guide)."""
+    architectures: Annotated[list[Architecture], Field(min_length=1)] = Field(
+        default_factory=lambda: list[Architecture](["amd64"])
+    )
+    """CPU architectures nodes may have; add arm64 only when every image is multi-arch."""
+    instance_categories: Annotated[list[InstanceCategory], Field(min_length=1)] = Field(
+        default_factory=lambda: list[InstanceCategory](["c", "m", "r"])
+    )
+    """EC2 instance categories (c = compute, m = general purpose, r = memory, ...)."""
+    cpu_limit: Annotated[int, Field(ge=1, le=100000)] = 1000
+    """Most vCPUs the node pool may run in total on one cluster."""
+    memory_limit_gi: Annotated[int, Field(ge=1, le=1000000)] = 4000
+    """Most memory (GiB) the node pool may run in total on one cluster."""
+    consolidation_policy: Literal["WhenEmptyOrUnderutilized", "WhenEmpty"] = "WhenEmptyOrUnderutilized"
+    """When Karpenter may remove or replace nodes to save cost."""
+    consolidate_after: Duration = "1m"
+    """How long a node must be consolidatable before Karpenter acts."""
+    expire_after: Duration = "720h"
+    """Nodes are replaced after this age (picks up new AMIs)."""
+    disruption_budget: Annotated[
+        str, StringConstraints(strict=True), _matches(_BUDGET, "a node count or percentage such as '10%'")
+    ] = "10%"
+    """Most nodes (count or percentage) disrupted at once."""
+
+
+# --- TLS ------------------------------------------------------------------------------------
+
+
+class Acme(_Strict):
+    """Let's Encrypt through DNS-01 in Route 53: works for internal host names too."""
+
+    email: Annotated[str, _matches(_EMAIL, "an e-mail address")]
+    """Address Let's Encrypt sends expiry notices to."""
+    hosted_zone_id: Annotated[str, _matches(_HOSTED_ZONE, "a Route 53 hosted zone ID such as Z0123456789ABC")]
+    """Route 53 hosted zone of the ingress host names."""
+    region: Annotated[str, _matches(_REGION, "an AWS region")] | None = None
+    """Region of the Route 53 API calls (default: the repository's AWS region)."""
+    staging: bool = False
+    """Use Let's Encrypt's staging server (untrusted certificates, generous rate limits)."""
+    aws_auth: Literal["pod_identity", "irsa"] = "pod_identity"
+    """cert-manager's AWS credentials: EKS Pod Identity, or IRSA (role cert-manager-<EKS cluster name>)."""
+
+
+class Tls(_Strict):
+    """Which cert-manager ClusterIssuer signs the ingresses' certificates."""
+
+    issuer: Literal["acme", "existing", "none"] = "existing"
+    """acme: gitops-scaffold writes the ClusterIssuer; existing: you provide it; none: no certificates."""
+    name: IssuerName = "letsencrypt-prod"
+    """Name of the ClusterIssuer the Ingresses name."""
+    acme: Acme | None = None
+    """ACME settings (required with issuer: acme)."""
+
+    @model_validator(mode="after")
+    def _acme_exactly_with_acme(self) -> Tls:
+        if self.issuer == "acme" and self.acme is None:
+            raise ValueError("issuer 'acme' needs an 'acme' section (email, hosted_zone_id)")
+        if self.issuer != "acme" and self.acme is not None:
+            raise ValueError(f"an 'acme' section is only read with issuer: acme (not {self.issuer!r})")
+        return self
+
+
+# --- repository access -------------------------------------------------------------------------
+
+
+class RepoAuth(_Strict):
+    """How Argo CD (and the image updater) sign in to this repository."""
+
+    method: Literal["github_app", "ssh", "https_token", "none"]
+    """github_app, ssh (deploy key), https_token, or none (a public repository)."""
+    secret: Annotated[str, _matches(_SECRET_NAME, "a Secrets Manager secret name")] = "argocd/repo"
+    """AWS Secrets Manager entry with the credentials (its keys depend on the method)."""

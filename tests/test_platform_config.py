@@ -1,0 +1,209 @@
+"""The add-on configuration a repo gets on day one (issue 12), checked against the upstream CRDs.
+
+Karpenter's EC2NodeClass and NodePool, cert-manager's ClusterIssuer, the repository-credential
+ExternalSecrets: rendered from answers variants, parsed, and validated strictly against the CRDs
+of the pinned releases (tests/resources/upstream, see PROVENANCE.md there).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+import yaml
+
+from gitops_scaffold.context import resolve
+from gitops_scaffold.model import Answers
+from gitops_scaffold.render import flatten, render
+from tests.crd_checks import CRDS, crd_errors
+from tests.test_platform import BARE, EXAMPLE_ANSWERS, TWO_EKS, addon_apps, docs
+
+Tree = dict[str, str]
+
+
+def _render(answers: dict[str, Any]) -> tuple[dict[str, Any], Tree]:
+    view = resolve(Answers.model_validate(answers))
+    return view, flatten(render(view))
+
+
+@pytest.fixture(scope="module")
+def two_eks() -> tuple[dict[str, Any], Tree]:
+    return _render(copy.deepcopy(TWO_EKS))
+
+
+@pytest.fixture(scope="module")
+def bare() -> tuple[dict[str, Any], Tree]:
+    return _render(copy.deepcopy(BARE))
+
+
+def _custom_resources(tree: Tree) -> list[tuple[str, dict[str, Any]]]:
+    """Every object of a kind in CRDS, from plain files and from add-on values (extraObjects)."""
+    found = []
+    for path, text in tree.items():
+        if not path.endswith((".yaml", ".yml")) or "/templates/" in path or path.startswith(".github/"):
+            continue
+        for doc in docs(text):
+            if not isinstance(doc, dict):
+                continue
+            candidates = [doc, *doc.get("extraObjects", [])] if "extraObjects" in doc else [doc]
+            found += [(path, c) for c in candidates if (c.get("apiVersion"), c.get("kind")) in CRDS]
+    return found
+
+
+# --- Karpenter ------------------------------------------------------------------------------
+
+
+def test_every_eks_cluster_gets_a_node_class_and_pool(two_eks: tuple[dict[str, Any], Tree]) -> None:
+    _, tree = two_eks
+    for cluster, eks_name in (("eu", "eu-eks"), ("us", "us-eks")):
+        (node_class,) = docs(tree[f"apps/platform/karpenter/nodes/{cluster}/ec2nodeclass.yaml"])
+        (pool,) = docs(tree[f"apps/platform/karpenter/nodes/{cluster}/nodepool.yaml"])
+        assert node_class["spec"]["role"] == f"KarpenterNodeRole-{eks_name}"
+        discovery = {"tags": {"karpenter.sh/discovery": eks_name}}
+        assert node_class["spec"]["subnetSelectorTerms"] == [discovery]
+        assert node_class["spec"]["securityGroupSelectorTerms"] == [discovery]
+        assert node_class["spec"]["amiSelectorTerms"] == [{"alias": "al2023@latest"}]
+        ref = pool["spec"]["template"]["spec"]["nodeClassRef"]
+        name = node_class["metadata"]["name"]
+        assert ref == {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": name}
+        assert pool["spec"]["limits"] == {"cpu": "1000", "memory": "4000Gi"}
+        assert pool["spec"]["disruption"] == {
+            "consolidationPolicy": "WhenEmptyOrUnderutilized",
+            "consolidateAfter": "1m",
+            "budgets": [{"nodes": "10%"}],
+        }
+    # The production environment runs on "us": on-demand only there, spot allowed on "eu".
+    assert _capacity_types(tree, "us") == ["on-demand"]
+    assert _capacity_types(tree, "eu") == ["spot", "on-demand"]
+
+
+def _requirement(pool: dict[str, Any], key: str) -> list[str]:
+    (found,) = [r for r in pool["spec"]["template"]["spec"]["requirements"] if r["key"] == key]
+    assert found["operator"] == "In"
+    values: list[str] = found["values"]
+    return values
+
+
+def _capacity_types(tree: Tree, cluster: str) -> list[str]:
+    (pool,) = docs(tree[f"apps/platform/karpenter/nodes/{cluster}/nodepool.yaml"])
+    return _requirement(pool, "karpenter.sh/capacity-type")
+
+
+def test_node_pools_follow_the_karpenter_answers() -> None:
+    answers = copy.deepcopy(TWO_EKS)
+    answers["karpenter"] = {
+        "ami_alias": "bottlerocket@v1.40.0",
+        "node_role": "EksNodes",
+        "architectures": ["amd64", "arm64"],
+        "instance_categories": ["m"],
+        "cpu_limit": 64,
+        "memory_limit_gi": 256,
+        "consolidation_policy": "WhenEmpty",
+        "consolidate_after": "5m",
+        "expire_after": "168h",
+        "disruption_budget": "1",
+    }
+    _, tree = _render(answers)
+    (node_class,) = docs(tree["apps/platform/karpenter/nodes/eu/ec2nodeclass.yaml"])
+    (pool,) = docs(tree["apps/platform/karpenter/nodes/eu/nodepool.yaml"])
+    assert node_class["spec"]["role"] == "EksNodes"
+    assert node_class["spec"]["amiSelectorTerms"] == [{"alias": "bottlerocket@v1.40.0"}]
+    assert _requirement(pool, "kubernetes.io/arch") == ["amd64", "arm64"]
+    assert _requirement(pool, "karpenter.k8s.aws/instance-category") == ["m"]
+    assert pool["spec"]["limits"] == {"cpu": "64", "memory": "256Gi"}
+    assert pool["spec"]["template"]["spec"]["expireAfter"] == "168h"
+    assert pool["spec"]["disruption"] == {
+        "consolidationPolicy": "WhenEmpty",
+        "consolidateAfter": "5m",
+        "budgets": [{"nodes": "1"}],
+    }
+    for _, obj in _custom_resources(tree):
+        assert crd_errors(obj) == []
+
+
+def test_system_nodes_stay_outside_karpenter(two_eks: tuple[dict[str, Any], Tree]) -> None:
+    """Pods pinned to node-role/system=true never land on a Karpenter node: no pool offers that label."""
+    _, tree = two_eks
+    for path in [p for p in tree if p.startswith("apps/platform/karpenter/nodes/")]:
+        text = tree[path]
+        (obj,) = docs(text)
+        if obj["kind"] != "NodePool":
+            continue
+        template = obj["spec"]["template"]
+        assert "node-role/system" not in template["metadata"].get("labels", {})
+        assert all(r["key"] != "node-role/system" for r in template["spec"]["requirements"])
+        assert "taints" not in template["spec"]
+    values = yaml.safe_load(tree["apps/platform/karpenter/values.yaml"])
+    # The controller itself runs on the system nodes, never on nodes it manages.
+    assert values["nodeSelector"]["node-role/system"] == "true"
+
+
+def test_node_config_syncs_after_karpenter_and_its_crds(two_eks: tuple[dict[str, Any], Tree]) -> None:
+    view, tree = two_eks
+    apps = {a["metadata"]["name"]: a for a in addon_apps(tree)["karpenter"]}
+    assert set(apps) == {"karpenter-eu", "karpenter-us", "karpenter-nodes-eu", "karpenter-nodes-us"}
+    for cluster in ("eu", "us"):
+        addon, nodes = apps[f"karpenter-{cluster}"], apps[f"karpenter-nodes-{cluster}"]
+        wave = int(nodes["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])
+        assert wave > int(addon["metadata"].get("annotations", {}).get("argocd.argoproj.io/sync-wave", "0"))
+        assert "SkipDryRunOnMissingResource=true" in nodes["spec"]["syncPolicy"]["syncOptions"]
+        assert nodes["spec"]["destination"]["server"] == addon["spec"]["destination"]["server"]
+        source = nodes["spec"]["source"]
+        assert source["repoURL"] == view["repo"]["url"]
+        assert source["path"] == f"apps/platform/karpenter/nodes/{cluster}"
+        # The directory it applies holds exactly the node class and the pool.
+        assert {p for p in tree if p.startswith(source["path"] + "/")} == {
+            f"{source['path']}/ec2nodeclass.yaml",
+            f"{source['path']}/nodepool.yaml",
+        }
+
+
+def test_no_karpenter_config_without_an_eks_cluster(bare: tuple[dict[str, Any], Tree]) -> None:
+    view, tree = bare
+    assert view["karpenter"] == {**view["karpenter"], "clusters": []}
+    assert not any(p.startswith("apps/platform/karpenter/") for p in tree)
+
+
+@pytest.mark.parametrize(
+    "bad", [{"ami_alias": "ubuntu@latest"}, {"disruption_budget": "150%"}, {"architectures": []}]
+)
+def test_bad_karpenter_answers_are_refused(bad: dict[str, Any]) -> None:
+    answers = {**copy.deepcopy(BARE), "karpenter": bad}
+    with pytest.raises(ValueError, match="karpenter"):
+        Answers.model_validate(answers)
+
+
+# --- every custom resource against its CRD --------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", ["example", "two-eks", "bare"])
+def test_custom_resources_pass_the_upstream_crds(variant: str) -> None:
+    answers = {"example": EXAMPLE_ANSWERS, "two-eks": TWO_EKS, "bare": BARE}[variant]
+    _, tree = _render(copy.deepcopy(answers))
+    found = _custom_resources(tree)
+    assert found or variant == "bare"
+    errors = [f"{path}: {e}" for path, obj in found for e in crd_errors(obj)]
+    assert errors == []
+
+
+def test_the_crd_check_refuses_what_the_api_server_refuses() -> None:
+    """The strict schema is not vacuous: an unknown field and a bad enum are findings."""
+    pool = {
+        "apiVersion": "karpenter.sh/v1",
+        "kind": "NodePool",
+        "metadata": {"name": "x"},
+        "spec": {
+            "template": {
+                "spec": {
+                    "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "d"},
+                    "requirements": [],
+                    "nodeSelector": {"a": "b"},
+                }
+            },
+            "disruption": {"consolidationPolicy": "Always"},
+        },
+    }
+    errors = crd_errors(pool)
+    assert any("nodeSelector" in e for e in errors)
+    assert any("Always" in e for e in errors)
