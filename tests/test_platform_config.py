@@ -8,6 +8,7 @@ of the pinned releases (tests/resources/upstream, see PROVENANCE.md there).
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from gitops_scaffold.context import resolve
 from gitops_scaffold.model import Answers
 from gitops_scaffold.render import flatten, render
 from tests.crd_checks import CRDS, crd_errors
+from tests.helm_checks import parse_manifests, render_manifests, write_tree
 from tests.test_platform import BARE, EXAMPLE_ANSWERS, TWO_EKS, addon_apps, docs
 
 Tree = dict[str, str]
@@ -46,7 +48,8 @@ def _custom_resources(tree: Tree) -> list[tuple[str, dict[str, Any]]]:
         for doc in docs(text):
             if not isinstance(doc, dict):
                 continue
-            candidates = [doc, *doc.get("extraObjects", [])] if "extraObjects" in doc else [doc]
+            extra = [yaml.safe_load(o) if isinstance(o, str) else o for o in doc.get("extraObjects", [])]
+            candidates = [doc, *extra]
             found += [(path, c) for c in candidates if (c.get("apiVersion"), c.get("kind")) in CRDS]
     return found
 
@@ -174,13 +177,109 @@ def test_bad_karpenter_answers_are_refused(bad: dict[str, Any]) -> None:
         Answers.model_validate(answers)
 
 
+# --- TLS -------------------------------------------------------------------------------------
+
+ACME = {
+    "issuer": "acme",
+    "acme": {"email": "platform@acme.io", "hosted_zone_id": "Z0123456789ABC", "aws_auth": "irsa"},
+}
+
+
+def _cluster_issuers(tree: Tree) -> list[dict[str, Any]]:
+    values = yaml.safe_load(tree["apps/platform/cert-manager/values.yaml"])
+    return [yaml.safe_load(o) for o in values.get("extraObjects", [])]
+
+
+def test_acme_issuer_is_written_and_named_by_every_ingress() -> None:
+    answers = copy.deepcopy(TWO_EKS)
+    answers["tls"] = ACME
+    answers["services"][0]["ingress"] = {"host": "cart.acme.io"}
+    view, tree = _render(answers)
+    (issuer,) = _cluster_issuers(tree)
+    assert crd_errors(issuer) == []
+    assert issuer["metadata"]["name"] == "letsencrypt-prod"
+    assert issuer["metadata"]["annotations"] == {
+        "argocd.argoproj.io/sync-wave": "1",
+        "argocd.argoproj.io/sync-options": "SkipDryRunOnMissingResource=true",
+    }
+    acme = issuer["spec"]["acme"]
+    assert acme["server"] == "https://acme-v02.api.letsencrypt.org/directory"
+    assert acme["email"] == "platform@acme.io"
+    (solver,) = acme["solvers"]
+    assert solver == {"dns01": {"route53": {"region": view["aws_region"], "hostedZoneID": "Z0123456789ABC"}}}
+    # IRSA: each EKS cluster's cert-manager service account names its role.
+    roles = {
+        app["metadata"]["name"]: app["spec"]["sources"][0]["helm"].get("valuesObject")
+        for app in addon_apps(tree)["cert-manager"]
+    }
+    assert roles["cert-manager-eu"] == {
+        "serviceAccount": {
+            "annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::111111111111:role/cert-manager-eu-eks"}
+        }
+    }
+    assert roles["cert-manager-in-cluster"] is None
+    server_ingress = yaml.safe_load(tree["argocd/values.yaml"])["argo-cd"]["server"]["ingress"]
+    assert server_ingress["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt-prod"
+    assert server_ingress["tls"] is True
+    service_values = yaml.safe_load(tree["apps/services/cart/values.yaml"])
+    assert service_values["ingress"]["clusterIssuer"] == "letsencrypt-prod"
+
+
+def test_existing_issuer_is_named_and_none_requests_no_certificate() -> None:
+    answers = copy.deepcopy(TWO_EKS)
+    answers["tls"] = {"issuer": "existing", "name": "corp-ca"}
+    _, tree = _render(answers)
+    assert _cluster_issuers(tree) == []
+    server_ingress = yaml.safe_load(tree["argocd/values.yaml"])["argo-cd"]["server"]["ingress"]
+    assert server_ingress["annotations"]["cert-manager.io/cluster-issuer"] == "corp-ca"
+    assert yaml.safe_load(tree["apps/services/cart/values.yaml"])["ingress"]["clusterIssuer"] == "corp-ca"
+    assert "`corp-ca`" in tree["README.md"]
+
+    answers["tls"] = {"issuer": "none"}
+    _, tree = _render(answers)
+    server_ingress = yaml.safe_load(tree["argocd/values.yaml"])["argo-cd"]["server"]["ingress"]
+    assert "cert-manager.io/cluster-issuer" not in server_ingress["annotations"]
+    assert server_ingress["tls"] is False
+    assert yaml.safe_load(tree["apps/services/cart/values.yaml"])["ingress"]["clusterIssuer"] == ""
+
+
+def test_staging_and_pod_identity() -> None:
+    answers = copy.deepcopy(TWO_EKS)
+    answers["tls"] = {
+        "issuer": "acme",
+        "name": "le-staging",
+        "acme": {**ACME["acme"], "aws_auth": "pod_identity", "staging": True, "region": "us-west-2"},
+    }
+    _, tree = _render(answers)
+    (issuer,) = _cluster_issuers(tree)
+    assert crd_errors(issuer) == []
+    assert issuer["spec"]["acme"]["server"].startswith("https://acme-staging-v02.")
+    assert issuer["spec"]["acme"]["solvers"][0]["dns01"]["route53"]["region"] == "us-west-2"
+    assert all("valuesObject" not in a["spec"]["sources"][0]["helm"] for a in addon_apps(tree)["cert-manager"])
+
+
+@pytest.mark.parametrize(
+    ("tls", "message"),
+    [
+        ({"issuer": "acme"}, "needs an 'acme' section"),
+        ({"issuer": "none", "acme": ACME["acme"]}, "only read with issuer: acme"),
+        ({"issuer": "acme", "acme": {**ACME["acme"], "hosted_zone_id": "zone"}}, "hosted zone ID"),
+        ({"issuer": "acme", "acme": {**ACME["acme"], "email": "nobody"}}, "e-mail"),
+    ],
+)
+def test_bad_tls_answers_are_refused(tls: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Answers.model_validate({**copy.deepcopy(BARE), "tls": tls})
+
+
 # --- every custom resource against its CRD --------------------------------------------------
 
 
 @pytest.mark.parametrize("variant", ["example", "two-eks", "bare"])
 def test_custom_resources_pass_the_upstream_crds(variant: str) -> None:
-    answers = {"example": EXAMPLE_ANSWERS, "two-eks": TWO_EKS, "bare": BARE}[variant]
-    _, tree = _render(copy.deepcopy(answers))
+    answers = copy.deepcopy({"example": EXAMPLE_ANSWERS, "two-eks": TWO_EKS, "bare": BARE}[variant])
+    answers["tls"] = ACME
+    _, tree = _render(answers)
     found = _custom_resources(tree)
     assert found or variant == "bare"
     errors = [f"{path}: {e}" for path, obj in found for e in crd_errors(obj)]
@@ -207,3 +306,24 @@ def test_the_crd_check_refuses_what_the_api_server_refuses() -> None:
     errors = crd_errors(pool)
     assert any("nodeSelector" in e for e in errors)
     assert any("Always" in e for e in errors)
+
+
+@pytest.mark.parametrize("tls", [ACME, {"issuer": "none"}])
+def test_service_ingress_renders_with_and_without_an_issuer(tls: dict[str, Any], tmp_path: Path) -> None:
+    answers = copy.deepcopy(TWO_EKS)
+    answers["tls"] = tls
+    answers["services"][0]["ingress"] = {"host": "cart.acme.io"}
+    _, tree = _render(answers)
+    base = "apps/services/cart/"
+    chart = {p.removeprefix(base): t for p, t in tree.items() if p.startswith(base)}
+    root = write_tree(chart, tmp_path / "cart")
+    values = yaml.safe_load(chart["values.yaml"])
+    values.update(yaml.safe_load(chart["values-qa.yaml"]) or {})
+    objects = parse_manifests(render_manifests(root, values, name="cart-qa", namespace="cart-qa"))
+    (ingress,) = [o for o in objects if o["kind"] == "Ingress"]
+    issuer = ingress["metadata"]["annotations"].get("cert-manager.io/cluster-issuer")
+    if tls["issuer"] == "none":
+        assert issuer is None and "tls" not in ingress["spec"]
+    else:
+        assert issuer == "letsencrypt-prod"
+        assert ingress["spec"]["tls"][0]["hosts"] == ["cart.acme.io"]
