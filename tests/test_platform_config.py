@@ -212,11 +212,9 @@ def test_acme_issuer_is_written_and_named_by_every_ingress() -> None:
         app["metadata"]["name"]: app["spec"]["sources"][0]["helm"].get("valuesObject")
         for app in addon_apps(tree)["cert-manager"]
     }
-    assert roles["cert-manager-eu"] == {
-        "serviceAccount": {
-            "annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::111111111111:role/cert-manager-eu-eks"}
-        }
-    }
+    role = "arn:aws:iam::111111111111:role/cert-manager-eu-eks"
+    annotations = {"eks.amazonaws.com/role-arn": role}
+    assert roles["cert-manager-eu"] == {"serviceAccount": {"annotations": annotations}}
     assert roles["cert-manager-in-cluster"] is None
     server_ingress = yaml.safe_load(tree["argocd/values.yaml"])["argo-cd"]["server"]["ingress"]
     assert server_ingress["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt-prod"
@@ -255,7 +253,8 @@ def test_staging_and_pod_identity() -> None:
     assert crd_errors(issuer) == []
     assert issuer["spec"]["acme"]["server"].startswith("https://acme-staging-v02.")
     assert issuer["spec"]["acme"]["solvers"][0]["dns01"]["route53"]["region"] == "us-west-2"
-    assert all("valuesObject" not in a["spec"]["sources"][0]["helm"] for a in addon_apps(tree)["cert-manager"])
+    apps = addon_apps(tree)["cert-manager"]
+    assert all("valuesObject" not in a["spec"]["sources"][0]["helm"] for a in apps)
 
 
 @pytest.mark.parametrize(
