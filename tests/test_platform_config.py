@@ -326,3 +326,65 @@ def test_service_ingress_renders_with_and_without_an_issuer(tls: dict[str, Any],
     else:
         assert issuer == "letsencrypt-prod"
         assert ingress["spec"]["tls"][0]["hosts"] == ["cart.acme.io"]
+
+
+# --- repository access ------------------------------------------------------------------------
+
+
+def _umbrella_objects(tree: Tree, tmp_path: Path) -> list[dict[str, Any]]:
+    """The umbrella's own templates on a cluster that serves external-secrets.io/v1."""
+    files = {p.removeprefix("argocd/"): t for p, t in tree.items() if p.startswith("argocd/")}
+    meta = yaml.safe_load(files["Chart.yaml"])
+    meta.pop("dependencies")
+    files["Chart.yaml"] = yaml.safe_dump(meta)
+    capability = '(.Capabilities.APIVersions.Has "external-secrets.io/v1")'
+    served = {p: t.replace(capability, "true") for p, t in files.items()}
+    root = write_tree(served, tmp_path / "argocd")
+    values = yaml.safe_load(files["values.yaml"])
+    return parse_manifests(render_manifests(root, values, name="argocd", namespace="argocd"))
+
+
+@pytest.mark.parametrize(
+    ("method", "keys"),
+    [
+        ("github_app", {"githubAppID", "githubAppInstallationID", "githubAppPrivateKey"}),
+        ("ssh", {"sshPrivateKey"}),
+        ("https_token", {"username", "password"}),
+    ],
+)
+def test_repository_secret_comes_from_secrets_manager(method: str, keys: set[str], tmp_path: Path) -> None:
+    answers = copy.deepcopy(EXAMPLE_ANSWERS)
+    answers["repo"]["auth"] = {"method": method, "secret": "platform/gitops-repo"}
+    _, tree = _render(answers)
+    objects = _umbrella_objects(tree, tmp_path)
+    (repo,) = [o for o in objects if o["metadata"]["name"] == "repo-gitops-config"]
+    assert crd_errors(repo) == []
+    spec = repo["spec"]
+    template = spec["target"]["template"]
+    assert template["metadata"]["labels"]["argocd.argoproj.io/secret-type"] == "repository"
+    assert template["data"] == {"type": "git", "url": answers["repo"]["url"]}
+    assert {d["secretKey"] for d in spec["data"]} == keys
+    assert {d["remoteRef"]["key"] for d in spec["data"]} == {"platform/gitops-repo"}
+    readme = tree["README.md"]
+    assert "`platform/gitops-repo`" in readme
+    assert all(f"`{key}`" in readme for key in keys)
+    # The example runs the image updater: its commits need write access with these credentials.
+    assert "need write access" in readme
+    # Nothing secret in Git: only names of keys and of the Secrets Manager entry.
+    assert "BEGIN" not in tree["argocd/values.yaml"]
+
+
+def test_public_repository_needs_no_secret(tmp_path: Path) -> None:
+    _, tree = _render(copy.deepcopy(EXAMPLE_ANSWERS))
+    objects = _umbrella_objects(tree, tmp_path)
+    assert not [o for o in objects if o["metadata"]["name"] == "repo-gitops-config"]
+    assert "must be public" in tree["README.md"]
+    for obj in objects:
+        assert crd_errors(obj) == []
+
+
+def test_bad_repo_auth_is_refused() -> None:
+    answers = copy.deepcopy(BARE)
+    answers["repo"]["auth"] = {"method": "password"}
+    with pytest.raises(ValueError, match=r"repo\.auth\.method"):
+        Answers.model_validate(answers)
