@@ -6,8 +6,10 @@ time, so every cluster runs exactly what was reviewed.
 Each pin is a chart version published in its repository (checked against the repository
 index or the OCI registry when the pin was last moved):
 
-- ingress-nginx 4.15.1 (controller v1.15.1); anything below 4.11.5 / 4.12.1 carries
-  CVE-2025-1974 ("IngressNightmare").
+- ingress-nginx 4.15.1 (controller v1.15.1), the last release: the project was retired in March
+  2026 (no more security fixes); anything below 4.11.5 / 4.12.1 carries CVE-2025-1974.
+- aws-load-balancer-controller 3.5.0 (app v3.5.0, aws/eks-charts 2026-08-03), the maintained
+  choice on EKS (``ingress.controller``).
 - cert-manager v1.21.2: the jetstack repository names versions with the ``v``.
 - external-secrets 2.10.0: serves only ``external-secrets.io/v1`` (``v1beta1`` stopped being
   served in 0.17), which is the API every ExternalSecret we generate uses.
@@ -37,6 +39,13 @@ ADDONS: dict[str, AddonSpec] = {
         "4.15.1",
         "ingress-nginx",
         "Ingress controller for service and Argo CD ingresses",
+    ),
+    "aws-load-balancer-controller": AddonSpec(
+        "https://aws.github.io/eks-charts",
+        "aws-load-balancer-controller",
+        "3.5.0",
+        "kube-system",
+        "Application Load Balancers for service and Argo CD ingresses (EKS)",
     ),
     "cert-manager": AddonSpec(
         "https://charts.jetstack.io",

@@ -12,8 +12,8 @@ from typing import Any
 
 from gitops_scaffold import __version__
 from gitops_scaffold.catalog import ADDONS
-from gitops_scaffold.context_platform import platform_view
-from gitops_scaffold.model import IN_CLUSTER_SERVER, Answers, is_production, suffix_of
+from gitops_scaffold.context_platform import effective_platform, ingress_class, platform_view
+from gitops_scaffold.model import IN_CLUSTER_SERVER, Addon, Answers, is_production, suffix_of
 
 Json = dict[str, Any]
 
@@ -26,7 +26,7 @@ def resolve(answers: Answers) -> Json:
     services = [_service(answers, i, envs) for i in range(len(answers.services))]
     for team in teams:
         team["services"] = [s["name"] for s in services if s["team"] == team["name"]]
-    addons = [_addon(answers, i) for i in range(len(answers.platform))]
+    addons = [_addon(answers, addon) for addon in effective_platform(answers)]
     if answers.image_updater is not None and "argocd-image-updater" not in {a["name"] for a in addons}:
         addons.append(_catalog_addon("argocd-image-updater", answers.argocd.namespace))
     for addon in addons:
@@ -36,7 +36,7 @@ def resolve(answers: Answers) -> Json:
     return {
         "version": answers.version,
         "repo": answers.repo.model_dump(mode="json"),
-        "argocd": answers.argocd.model_dump(mode="json"),
+        "argocd": {**answers.argocd.model_dump(mode="json"), "ingress_class": ingress_class(answers)},
         "clusters": list(clusters.values()),
         "environments": envs,
         "teams": teams,
@@ -60,7 +60,9 @@ def resolve(answers: Answers) -> Json:
         # Where the ingress controller runs (service NetworkPolicies admit it), or None.
         "ingress_controller_namespace": next(
             (a["namespace"] for a in addons if a["name"] == "ingress-nginx"), None
-        ),
+        )
+        if answers.ingress.controller == "ingress-nginx"
+        else None,
         # The AWS region of Secrets Manager (the ClusterSecretStore) and ECR, read from the
         # first ECR host in the answers; `aws_region_source` says where it came from.
         "aws_region": region,
@@ -136,8 +138,7 @@ def _semver_constraint(tag: str) -> str | None:
     return f"^{major}.{minor}.{patch}"
 
 
-def _addon(answers: Answers, index: int) -> Json:
-    addon = answers.platform[index]
+def _addon(answers: Answers, addon: Addon) -> Json:
     if addon.name in ADDONS:
         data = _catalog_addon(addon.name, answers.argocd.namespace)
         for key in ("repo_url", "chart", "version", "namespace"):
@@ -170,7 +171,7 @@ def _source_url(addon: Json) -> str:
 
 
 # Add-ons that only make sense on some clusters; every other add-on goes to every cluster.
-_EKS_ONLY = {"karpenter"}
+_EKS_ONLY = {"karpenter", "aws-load-balancer-controller"}
 _ARGOCD_CLUSTER_ONLY = {"argocd-image-updater"}
 
 

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from gitops_scaffold.model_platform import Karpenter, RepoAuth, Tls
+from gitops_scaffold.model_platform import IngressSettings, Karpenter, RepoAuth, Tls, platform_problems
 
 ANSWERS_VERSION = 1
 DEFAULT_ARGOCD_CHART_VERSION = "10.9.1"  # argo-cd chart with Argo CD v3.5.3
@@ -373,6 +373,8 @@ class Answers(Strict):
     """Karpenter's default EC2NodeClass and NodePool on every EKS cluster."""
     tls: Tls = Field(default_factory=Tls)
     """The cert-manager ClusterIssuer of the ingresses' certificates."""
+    ingress: IngressSettings = Field(default_factory=IngressSettings)
+    """The ingress controller: ingress-nginx (the default, the first release's) or the AWS LBC."""
 
 
 # --- rules that need the whole file -------------------------------------------------------
@@ -448,6 +450,7 @@ def cross_check(answers: Answers) -> list[Problem]:
         problems += _service_problems(answers, index, service, team_names)
 
     problems += _namespace_clashes(answers)
+    problems += [Problem(loc=loc, message=message) for loc, message in platform_problems(answers)]
     for index, addon in enumerate(answers.platform):
         if addon.name == "argocd-image-updater" and answers.image_updater is None:
             problems.append(

@@ -8,7 +8,7 @@ optional and its defaults give a working platform; ``model.Answers`` holds one f
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -127,6 +127,20 @@ class Tls(_Strict):
         return self
 
 
+# --- ingress ---------------------------------------------------------------------------------
+
+INGRESS_CONTROLLERS = ("aws-load-balancer-controller", "ingress-nginx")
+
+
+class IngressSettings(_Strict):
+    """Which controller serves the Argo CD and service ingresses."""
+
+    controller: Literal["aws-load-balancer-controller", "ingress-nginx"] = "ingress-nginx"
+    """aws-load-balancer-controller (ALBs, ACM certificates) or ingress-nginx (retired in March 2026)."""
+    scheme: Literal["internal", "internet-facing"] = "internal"
+    """ALB scheme (aws-load-balancer-controller only): reachable inside the VPC, or from the internet."""
+
+
 # --- repository access -------------------------------------------------------------------------
 
 
@@ -137,3 +151,15 @@ class RepoAuth(_Strict):
     """github_app, ssh (deploy key), https_token, or none (a public repository)."""
     secret: Annotated[str, _matches(_SECRET_NAME, "a Secrets Manager secret name")] = "argocd/repo"
     """AWS Secrets Manager entry with the credentials (its keys depend on the method)."""
+
+
+def platform_problems(answers: Any) -> list[tuple[tuple[str | int, ...], str]]:
+    """Rules across sections of these answers: (key path, message) for each problem."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    chosen = answers.ingress.controller
+    if chosen == "aws-load-balancer-controller" and "platform" in answers.model_fields_set:
+        names = [addon.name for addon in answers.platform]
+        if chosen not in names:
+            message = f"{chosen} is chosen, but platform: does not install it; add {{name: {chosen}}}"
+            problems.append((("ingress", "controller"), message))
+    return problems

@@ -610,6 +610,12 @@ def _set_argocd_chart(doc: Document, version: str) -> str:
 
 def _set_addon_chart(doc: Document, current: Answers, name: str, version: str) -> str:
     names = _names(current.platform)
+    if name == "argocd-image-updater" and name not in names and current.image_updater is not None:
+        # Installed because image_updater: is set, not listed: list it, with its pin.
+        if "platform" not in doc.data:
+            items = [{"name": n} for n in names] + [{"name": name, "version": version}]
+            return answers_file.add_section(doc, "platform", items)
+        return answers_file.insert_item(doc, "platform", len(names), {"name": name, "version": version})
     if name not in names:
         raise UserInputError(f"--addon-chart: no add-on {name!r} ({_known('add-ons', names)})")
     if "platform" not in doc.data:

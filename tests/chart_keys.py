@@ -10,7 +10,8 @@ A leaf path of our values is *live* when both hold:
    (``.Values.<first>`` for a top-level key), or names ``.Values.<first>`` and ``.<second>``
    (the key read inside a ``with`` block or a helper).
 
-A key a template reads literally (``.Values.a.b.c``, ``hasKey .Values.a.b "c"``) is live even
+A map a template hands on whole (``toYaml .Values.a.b | nindent``) takes any key below it, and a
+key a template reads literally (``.Values.a.b.c``, ``hasKey .Values.a.b "c"``) is live even
 when values.yaml leaves it commented out, and a subchart's ``condition`` (Chart.yaml) is read by
 Helm itself. Maps Kubernetes passes through whole (``FREE_FORM_NAMES``: node selectors,
 resources, annotations, labels) are checked down to the map, not below it.
@@ -98,6 +99,15 @@ def _read_literally(path: Path_, text: str) -> bool:
     )
 
 
+def _passed_whole(path: Path_, text: str) -> bool:
+    """A prefix of the path is handed to Kubernetes as it is (`toYaml .Values.<prefix>`)."""
+    for depth in range(1, len(path) + 1):
+        prefix = re.escape(".".join(path[:depth]))
+        if re.search(rf"toYaml\s+\$?\.Values\.{prefix}\s*\|", text):
+            return True
+    return False
+
+
 def _read(path: Path_, chart: Path) -> bool:
     subcharts = _subcharts(chart)
     if path and path[0] in subcharts:
@@ -146,6 +156,8 @@ def dead_keys(
         path = _to_free_form(leaf, set(free_form))
         sub_path, text = _subchart_text(path, chart)
         if ".".join(path) in conditions or (sub_path and _read_literally(sub_path, text)):
+            continue
+        if _passed_whole(sub_path, text):
             continue
         if not _declared(path, tree, set(free_form)):
             found.append(f"{dotted}: not in {chart.name}'s values.yaml")

@@ -388,3 +388,66 @@ def test_bad_repo_auth_is_refused() -> None:
     answers["repo"]["auth"] = {"method": "password"}
     with pytest.raises(ValueError, match=r"repo\.auth\.method"):
         Answers.model_validate(answers)
+
+
+# --- ingress controller -----------------------------------------------------------------------
+
+
+def _alb_answers() -> dict[str, Any]:
+    answers = copy.deepcopy(TWO_EKS)
+    answers.pop("platform")
+    answers["argocd"].pop("ingress_class")
+    answers["ingress"] = {"controller": "aws-load-balancer-controller", "scheme": "internet-facing"}
+    answers["services"][0]["ingress"] = {"host": "cart.acme.io"}
+    return answers
+
+
+def test_alb_replaces_ingress_nginx_in_the_default_add_ons(tmp_path: Path) -> None:
+    view, tree = _render(_alb_answers())
+    names = [a["name"] for a in view["platform"]]
+    assert "ingress-nginx" not in names and "aws-load-balancer-controller" in names
+    apps = {a["metadata"]["name"]: a for a in addon_apps(tree)["aws-load-balancer-controller"]}
+    assert set(apps) == {"aws-load-balancer-controller-eu", "aws-load-balancer-controller-us"}
+    source = apps["aws-load-balancer-controller-us"]["spec"]["sources"][0]
+    assert source["repoURL"] == "https://aws.github.io/eks-charts"
+    assert source["targetRevision"] == "3.5.0"
+    per_cluster = source["helm"]["valuesObject"]
+    assert per_cluster["clusterName"] == "us-eks"
+    assert per_cluster["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"] == (
+        "arn:aws-us-gov:iam::222222222222:role/AWSLoadBalancerControllerRole-us-eks"
+    )
+    values = yaml.safe_load(tree["apps/platform/aws-load-balancer-controller/values.yaml"])
+    assert values["ingressClass"] == "alb"
+    assert values["ingressClassParams"]["spec"] == {"scheme": "internet-facing"}
+    # The service chart: class alb, no cert-manager issuer (ACM), the ALB's VPC admitted.
+    base = "apps/services/cart/"
+    chart = {p.removeprefix(base): t for p, t in tree.items() if p.startswith(base)}
+    service_values = yaml.safe_load(chart["values.yaml"])
+    assert service_values["ingress"]["className"] == "alb"
+    assert service_values["ingress"]["annotations"]["alb.ingress.kubernetes.io/target-type"] == "ip"
+    root = write_tree(chart, tmp_path / "cart")
+    objects = parse_manifests(render_manifests(root, service_values, name="cart-qa", namespace="cart-qa"))
+    (ingress,) = [o for o in objects if o["kind"] == "Ingress"]
+    assert ingress["spec"]["ingressClassName"] == "alb"
+    assert "cert-manager.io/cluster-issuer" not in ingress["metadata"]["annotations"]
+    (policy,) = [o for o in objects if o["kind"] == "NetworkPolicy"]
+    sources = policy["spec"]["ingress"][0]["from"]
+    assert {"ipBlock": {"cidr": "10.0.0.0/8"}} in sources
+    assert "ALB" in tree["README.md"] or "Application Load Balancer" in tree["README.md"]
+
+
+def test_alb_with_an_explicit_add_on_list_must_install_it() -> None:
+    from gitops_scaffold.model import cross_check
+
+    answers = copy.deepcopy(TWO_EKS)
+    answers["ingress"] = {"controller": "aws-load-balancer-controller"}
+    problems = cross_check(Answers.model_validate(answers))
+    found = [(p.loc, "does not install it" in p.message) for p in problems]
+    assert found == [(("ingress", "controller"), True)]
+
+
+def test_answers_without_the_key_keep_ingress_nginx() -> None:
+    view, tree = _render(copy.deepcopy(TWO_EKS))
+    assert view["ingress"]["controller"] == "ingress-nginx"
+    assert "ingress-nginx" in [a["name"] for a in view["platform"]]
+    assert "GS030" in tree["README.md"]

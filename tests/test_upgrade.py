@@ -290,3 +290,54 @@ def test_a_change_that_breaks_the_answers_is_said_as_such(repo: Path) -> None:
     assert "this change would make" in caught.value.message
     assert ":1" not in caught.value.message.split("invalid: ")[1]  # no line of a file not on disk
     assert snapshot(repo) == before
+
+
+def test_image_updater_upgrade_crosses_the_imageupdater_shape_change(tmp_path: Path) -> None:
+    """A repo on argocd-image-updater 1.0.x (ImageUpdater spec.namespace) moves to 1.2.4, edits kept."""
+    from tests.crd_checks import crd_errors
+    from tests.factory import EXAMPLE, init_repo
+
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["platform"] = [*data.get("platform", []), {"name": "argocd-image-updater", "version": "1.0.1"}]
+    repo = init_repo(tmp_path, data)
+    updaters = sorted((repo / "image-updates").glob("*.yaml"))
+    assert updaters
+    for path in updaters:
+        (doc,) = [d for d in yaml.safe_load_all(path.read_text()) if d]
+        assert doc["spec"]["namespace"] == "argocd"  # what 1.0.x requires
+    edited = updaters[0]
+    edited.write_text(edited.read_text().replace("  labels:\n", "  labels:\n    owner: platform-team\n", 1))
+
+    result = operations.upgrade(repo, addon_charts={"argocd-image-updater": "1.2.4"})
+
+    assert result.exit_code == 0 and result.plan.conflicts == []
+    for path in updaters:
+        (doc,) = [d for d in yaml.safe_load_all(path.read_text()) if d]
+        assert "namespace" not in doc["spec"]
+        assert crd_errors(doc) == []  # the 1.2.4 chart's CRD
+    (doc,) = [d for d in yaml.safe_load_all(edited.read_text()) if d]
+    assert doc["metadata"]["labels"]["owner"] == "platform-team"
+    app = (repo / "apps/platform/argocd-image-updater/application.yaml").read_text()
+    assert 'targetRevision: "1.2.4"' in app
+
+
+def test_addon_chart_pins_an_image_updater_that_is_not_listed(tmp_path: Path) -> None:
+    from tests.factory import EXAMPLE, init_repo
+
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    assert "argocd-image-updater" not in [a["name"] for a in data.get("platform", [])]
+    repo = init_repo(tmp_path, data)
+    before = (repo / "scaffold.yaml").read_text()
+    result = operations.upgrade(repo, addon_charts={"argocd-image-updater": "1.2.4"})
+    assert result.exit_code == 0
+    after = yaml.safe_load((repo / "scaffold.yaml").read_text())
+    assert {"name": "argocd-image-updater", "version": "1.2.4"} in after["platform"]
+    # Only the new item was added; everything else is byte for byte what it was.
+    assert set(before.splitlines()) <= set((repo / "scaffold.yaml").read_text().splitlines())
+
+
+def test_upgrading_a_previous_release_repo_keeps_ingress_nginx(old_repo: Path) -> None:
+    operations.upgrade(old_repo)
+    assert (old_repo / "apps/platform/ingress-nginx/application.yaml").is_file()
+    assert not (old_repo / "apps/platform/aws-load-balancer-controller").exists()
+    assert "ingress" not in yaml.safe_load((old_repo / "scaffold.yaml").read_text())

@@ -38,6 +38,7 @@ ADDON_CHARTS = {
     "external-secrets": CHARTS / "external-secrets-2.9.0",
     "karpenter": CHARTS / "karpenter-1.14.1",
     "argocd-image-updater": CHARTS / "argocd-image-updater-1.2.4",
+    "aws-load-balancer-controller": CHARTS / "aws-load-balancer-controller-3.5.0",
 }
 # Maps whose entries the application reads, not Helm: argocd-cm / argocd-cmd-params-cm /
 # argocd-rbac-cm / argocd-notifications-cm entries, and the image updater's ConfigMap entries
@@ -74,13 +75,25 @@ def _objects(chart: Path, values: dict[str, Any], name: str, namespace: str) -> 
     )
 
 
+def _alb() -> dict[str, Any]:
+    """TWO_EKS on the AWS Load Balancer Controller, with the default add-on list."""
+    answers = copy.deepcopy(TWO_EKS)
+    answers.pop("platform")
+    answers["argocd"].pop("ingress_class")
+    answers["ingress"] = {"controller": "aws-load-balancer-controller"}
+    answers["services"][0]["ingress"] = {"host": "cart.acme.io"}
+    return answers
+
+
 def _variant(name: str) -> dict[str, Any]:
+    if name == "alb":
+        return _alb()
     answers = copy.deepcopy({"example": EXAMPLE_ANSWERS, "two-eks": TWO_EKS, "bare": BARE}[name])
     answers["tls"] = ACME
     return answers
 
 
-@pytest.fixture(scope="module", params=["example", "two-eks", "bare"])
+@pytest.fixture(scope="module", params=["example", "two-eks", "bare", "alb"])
 def case(request: pytest.FixtureRequest) -> tuple[str, Tree]:
     answers = _variant(request.param)
     return request.param, flatten(render(resolve(Answers.model_validate(answers))))
@@ -187,6 +200,23 @@ def test_argocd_settings_reach_the_rendered_configmaps(variant: str, tmp_path: P
 
 
 @pytest.mark.slow
+def test_server_ingress_on_an_alb(tmp_path: Path) -> None:
+    """argo-cd 10.x's own AWS settings: an ALB Ingress plus the gRPC Service for the CLI."""
+    tree = flatten(render(resolve(Answers.model_validate(_alb()))))
+    objects = _render_umbrella(tree, tmp_path)
+    (ingress,) = [o for o in objects if o["kind"] == "Ingress"]
+    assert ingress["spec"]["ingressClassName"] == "alb"
+    annotations = ingress["metadata"]["annotations"]
+    assert annotations["alb.ingress.kubernetes.io/backend-protocol"] == "HTTPS"
+    assert "cert-manager.io/cluster-issuer" not in annotations
+    paths = ingress["spec"]["rules"][0]["http"]["paths"]
+    assert {p["backend"]["service"]["name"] for p in paths} == {"argocd-server", "argocd-server-grpc"}
+    (grpc,) = [o for o in objects if o["kind"] == "Service" and o["metadata"]["name"] == "argocd-server-grpc"]
+    assert grpc["spec"]["type"] == "ClusterIP"
+    assert grpc["metadata"]["annotations"]["alb.ingress.kubernetes.io/backend-protocol-version"] == "GRPC"
+
+
+@pytest.mark.slow
 def test_server_ingress_follows_the_answers(tmp_path: Path) -> None:
     tree = flatten(render(resolve(Answers.model_validate(_variant("two-eks")))))
     objects = _render_umbrella(tree, tmp_path)
@@ -202,12 +232,12 @@ def test_server_ingress_follows_the_answers(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("addon", sorted(ADDON_CHARTS))
 def test_addon_chart_renders_with_our_values(addon: str) -> None:
-    answers = _variant("example")
+    answers = _variant("alb" if addon == "aws-load-balancer-controller" else "example")
     tree = flatten(render(resolve(Answers.model_validate(answers))))
     values = yaml.safe_load(tree[f"apps/platform/{addon}/values.yaml"])
-    if addon == "karpenter":
+    if addon in {"karpenter", "aws-load-balancer-controller"}:
         # Per-cluster values from the Application (valuesObject) complete the shared file.
-        (app, *_) = yaml.safe_load_all(tree["apps/platform/karpenter/application.yaml"])
+        (app, *_) = [d for d in yaml.safe_load_all(tree[f"apps/platform/{addon}/application.yaml"]) if d]
         values.update(app["spec"]["sources"][0]["helm"]["valuesObject"])
     objects = _objects(ADDON_CHARTS[addon], values, addon, "platform")
     workloads = [o for o in objects if o["kind"] in {"Deployment", "StatefulSet", "DaemonSet"}]
@@ -215,6 +245,13 @@ def test_addon_chart_renders_with_our_values(addon: str) -> None:
     for obj in workloads:
         selector = obj["spec"]["template"]["spec"].get("nodeSelector", {})
         assert selector.get("node-role/system") == "true", obj["metadata"]["name"]
+    if addon == "aws-load-balancer-controller":
+        (deployment,) = workloads
+        args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+        assert "--cluster-name=eu-eks" in args and "--ingress-class=alb" in args
+        (class_list,) = [o for o in objects if o["kind"] == "List"]
+        (ingress_class,) = class_list["items"][1:]
+        assert ingress_class["metadata"]["name"] == "alb"
     if addon == "cert-manager":
         (issuer,) = [o for o in objects if o["kind"] == "ClusterIssuer"]
         assert issuer["metadata"]["name"] == "letsencrypt-prod"

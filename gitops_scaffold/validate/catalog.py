@@ -228,6 +228,22 @@ _RULES = [
         "Set `global.nodeSelector` (and matching `global.tolerations`) in the argo-cd values to a "
         "dedicated system node group that the autoscaler does not consolidate.",
     ),
+    # --- platform add-ons (validate/platform_rules.py) ---------------------------------------
+    Rule(
+        "GS030",
+        "ingress-nginx-retired",
+        # A notice, not a failure: existing repos keep passing CI (`--fail-on info` makes it one).
+        Severity.info,
+        "ingress-nginx is retired upstream",
+        "An Application installs the ingress-nginx controller. The Kubernetes project retired "
+        "ingress-nginx in March 2026: chart 4.15.1 (controller v1.15.1) is the last release, and no "
+        "bug or security vulnerability will be fixed after it, although the controller is exposed "
+        "to every request that reaches the cluster.",
+        "Move to a maintained controller: on EKS set `ingress: {controller: "
+        "aws-load-balancer-controller}` in scaffold.yaml (ALBs, certificates from ACM), or install "
+        "another Ingress or Gateway API implementation. To keep ingress-nginx knowingly, record "
+        "`ingress: {controller: ingress-nginx}` in scaffold.yaml, or pass `--ignore GS030`.",
+    ),
     # --- structural checks --------------------------------------------------------------------
     Rule(
         "GS100",
