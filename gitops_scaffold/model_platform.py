@@ -162,4 +162,17 @@ def platform_problems(answers: Any) -> list[tuple[tuple[str | int, ...], str]]:
         if chosen not in names:
             message = f"{chosen} is chosen, but platform: does not install it; add {{name: {chosen}}}"
             problems.append((("ingress", "controller"), message))
+    if chosen == "aws-load-balancer-controller" and answers.argocd.domain is not None:
+        # The controller runs only on EKS clusters (it needs the cluster name), so Argo CD's own
+        # cluster must say it is one, or the Argo CD ingress would never get a load balancer.
+        own = next((c for c in answers.clusters if c.in_cluster), None)
+        if own is None or own.eks is None:
+            problems.append(
+                (
+                    ("argocd", "domain"),
+                    "the Argo CD ingress needs aws-load-balancer-controller on Argo CD's own cluster, "
+                    "which it runs on only with eks: list the in-cluster cluster "
+                    "(server https://kubernetes.default.svc) with eks: {cluster_name, role_arn}",
+                )
+            )
     return problems

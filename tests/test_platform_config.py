@@ -393,8 +393,16 @@ def test_bad_repo_auth_is_refused() -> None:
 # --- ingress controller -----------------------------------------------------------------------
 
 
+HUB = {
+    "name": "hub",
+    "server": "https://kubernetes.default.svc",
+    "eks": {"cluster_name": "hub-eks", "role_arn": "arn:aws:iam::111111111111:role/argocd"},
+}
+
+
 def _alb_answers() -> dict[str, Any]:
     answers = copy.deepcopy(TWO_EKS)
+    answers["clusters"].insert(0, HUB)
     answers.pop("platform")
     answers["argocd"].pop("ingress_class")
     answers["ingress"] = {"controller": "aws-load-balancer-controller", "scheme": "internet-facing"}
@@ -407,7 +415,7 @@ def test_alb_replaces_ingress_nginx_in_the_default_add_ons(tmp_path: Path) -> No
     names = [a["name"] for a in view["platform"]]
     assert "ingress-nginx" not in names and "aws-load-balancer-controller" in names
     apps = {a["metadata"]["name"]: a for a in addon_apps(tree)["aws-load-balancer-controller"]}
-    assert set(apps) == {"aws-load-balancer-controller-eu", "aws-load-balancer-controller-us"}
+    assert set(apps) == {f"aws-load-balancer-controller-{c}" for c in ("hub", "eu", "us")}
     source = apps["aws-load-balancer-controller-us"]["spec"]["sources"][0]
     assert source["repoURL"] == "https://aws.github.io/eks-charts"
     assert source["targetRevision"] == "3.5.0"
@@ -443,7 +451,9 @@ def test_alb_with_an_explicit_add_on_list_must_install_it() -> None:
     answers["ingress"] = {"controller": "aws-load-balancer-controller"}
     problems = cross_check(Answers.model_validate(answers))
     found = [(p.loc, "does not install it" in p.message) for p in problems]
-    assert found == [(("ingress", "controller"), True)]
+    # ... and Argo CD's own cluster (implicit here) is not known to be EKS.
+    assert found == [(("ingress", "controller"), True), (("argocd", "domain"), False)]
+    assert cross_check(Answers.model_validate(_alb_answers())) == []
 
 
 def test_answers_without_the_key_keep_ingress_nginx() -> None:

@@ -78,6 +78,15 @@ def _objects(chart: Path, values: dict[str, Any], name: str, namespace: str) -> 
 def _alb() -> dict[str, Any]:
     """TWO_EKS on the AWS Load Balancer Controller, with the default add-on list."""
     answers = copy.deepcopy(TWO_EKS)
+    # Argo CD's own cluster is EKS too, so the controller serves the Argo CD ingress there.
+    answers["clusters"].insert(
+        0,
+        {
+            "name": "hub",
+            "server": "https://kubernetes.default.svc",
+            "eks": {"cluster_name": "hub-eks", "role_arn": "arn:aws:iam::111111111111:role/argocd"},
+        },
+    )
     answers.pop("platform")
     answers["argocd"].pop("ingress_class")
     answers["ingress"] = {"controller": "aws-load-balancer-controller"}
@@ -248,7 +257,7 @@ def test_addon_chart_renders_with_our_values(addon: str) -> None:
     if addon == "aws-load-balancer-controller":
         (deployment,) = workloads
         args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
-        assert "--cluster-name=eu-eks" in args and "--ingress-class=alb" in args
+        assert "--cluster-name=hub-eks" in args and "--ingress-class=alb" in args
         (class_list,) = [o for o in objects if o["kind"] == "List"]
         (ingress_class,) = class_list["items"][1:]
         assert ingress_class["metadata"]["name"] == "alb"
