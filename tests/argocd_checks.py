@@ -1,7 +1,7 @@
 """Checks for the Argo CD objects of a rendered repository, shared by tests that need them.
 
 - ``argocd_documents`` / ``validate_argocd``: every Application, ApplicationSet and AppProject,
-  against the strict JSON Schemas derived from Argo CD v3.5.1's CRDs (shared/schemas/argocd).
+  against the strict JSON Schemas derived from Argo CD v3.5.1's CRDs (bundled in gitops_scaffold/schemas).
 - ``project_problems``: what ``AppProject.ValidateProject`` in Argo CD rejects (argocd-server
   runs it on every project create and update).
 - ``project_permits``: whether an AppProject lets an Application deploy (repository,
@@ -25,9 +25,10 @@ from typing import Any
 
 import jsonschema
 import yaml
-from helm_checks import DNS_SUBDOMAIN, EXTERNAL_SECRET_DATA, STRING_MAP, closed
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "argocd"
+from tests.factory import SCHEMAS
+from tests.helm_checks import DNS_SUBDOMAIN, EXTERNAL_SECRET_DATA, STRING_MAP, closed
+
 ARGOCD_KINDS = {"Application": "application", "ApplicationSet": "applicationset",
                 "AppProject": "appproject"}
 IN_CLUSTER = "https://kubernetes.default.svc"

@@ -10,7 +10,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "platform" / "scaffold.yaml"
-SCHEMAS = ROOT.parent / "shared" / "schemas" / "argocd"
+# The Argo CD CRD schemas bundled in the package: tests never read anything beside the checkout.
+SCHEMAS = ROOT / "gitops_scaffold" / "schemas" / "argocd" / "v3.5.1"
+# Where the schemas were derived, in the development workspace only (compared when present).
+SHARED_SCHEMAS = ROOT.parent / "shared" / "schemas" / "argocd"
 
 MINIMAL: dict[str, Any] = {
     "version": 1,

@@ -19,21 +19,21 @@ from typing import Any
 
 import pytest
 import yaml
-from argocd_checks import (
-    canonical,
-    documents,
-    naive_expand,
-    project_permits,
-    schema_errors,
-)
-from helm_checks import write_tree
-from test_argocd_objects import ANSWERS
 
 from gitops_scaffold import appset
 from gitops_scaffold.appset import ExpansionError, expand, generate_params
 from gitops_scaffold.context import resolve
 from gitops_scaffold.model import Answers
 from gitops_scaffold.render import flatten, render
+from tests.argocd_checks import (
+    canonical,
+    documents,
+    naive_expand,
+    project_permits,
+    schema_errors,
+)
+from tests.helm_checks import write_tree
+from tests.test_argocd_objects import ANSWERS
 
 SERVICE_APPS = "bootstrap/root/service-apps.yaml"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"

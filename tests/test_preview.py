@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 import yaml
-from argocd_checks import canonical, naive_expand
 from typer.testing import CliRunner
 
 from gitops_scaffold.cli import app
 from gitops_scaffold.preview import preview
+from tests.argocd_checks import canonical, naive_expand
 from tests.factory import EXAMPLE, init_repo
 
 RESOURCES = Path(__file__).parent / "resources"

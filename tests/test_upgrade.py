@@ -15,7 +15,7 @@ from gitops_scaffold.errors import UserInputError
 from gitops_scaffold.merge import YOURS_MARKER
 from gitops_scaffold.plan import Action
 from gitops_scaffold.state import decode_record, encode_record, record_path
-from tests.factory import EXAMPLE, init_repo, snapshot
+from tests.factory import EXAMPLE, SCHEMAS, init_repo, snapshot
 
 OLD_LINE = "# written by an older gitops-scaffold\n"
 
@@ -199,7 +199,6 @@ def test_status_json_through_the_cli(repo: Path) -> None:
 # --- a repo written by an earlier gitops-scaffold (tests/resources/repo-0.1.0-dev) ----------
 
 OLD_REPO = Path(__file__).parent / "resources" / "repo-0.1.0-dev"
-ARGOCD_SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "argocd"
 
 
 @pytest.fixture
@@ -263,7 +262,7 @@ def test_an_old_repo_is_behind_and_upgrades_with_every_edit_kept(old_repo: Path)
         "apps/services/orders/templates/hpa.yaml",
     }
     schemas = {
-        kind: json.loads((ARGOCD_SCHEMAS / f"{kind.lower()}.json").read_text())
+        kind: json.loads((SCHEMAS / f"{kind.lower()}.json").read_text())
         for kind in ("Application", "ApplicationSet", "AppProject")
     }
     objects = argocd_objects(old_repo)

@@ -24,7 +24,7 @@ from gitops_scaffold.cli import app
 from gitops_scaffold.validate import RULES, Options, Report, Severity, reporters, validate
 from gitops_scaffold.validate.catalog import Rule
 from gitops_scaffold.validate.rules import lint_rule_ids
-from tests.factory import EXAMPLE, SCHEMAS, init_repo, minimal
+from tests.factory import EXAMPLE, SCHEMAS, SHARED_SCHEMAS, init_repo, minimal
 
 RESOURCES = Path(__file__).parent / "resources"
 EXAMPLE_APPS = RESOURCES / "example-apps"
@@ -552,13 +552,22 @@ def test_without_kubernetes_validate_a_clear_note(monkeypatch: pytest.MonkeyPatc
     assert any("pip install 'gitops-scaffold[validate]'" in n for n in report.notes)
 
 
-def test_bundled_schemas_match_the_shared_ones_and_keep_their_source_note() -> None:
+def test_bundled_schemas_are_the_tests_schemas_and_keep_their_source_note() -> None:
     from gitops_scaffold.validate.schemas import bundled_schemas_dir
 
     for name in ("application", "applicationset", "appproject"):
         bundled = json.loads((bundled_schemas_dir() / f"{name}.json").read_text())
         assert bundled == json.loads((SCHEMAS / f"{name}.json").read_text())
         assert "v3.5.1" in bundled["x-derived-from"]["source"]
+
+
+@pytest.mark.skipif(not SHARED_SCHEMAS.is_dir(), reason="no ../shared/schemas/argocd beside this checkout")
+def test_bundled_schemas_match_the_shared_ones_they_were_derived_into() -> None:
+    from gitops_scaffold.validate.schemas import bundled_schemas_dir
+
+    for name in ("application", "applicationset", "appproject"):
+        bundled = json.loads((bundled_schemas_dir() / f"{name}.json").read_text())
+        assert bundled == json.loads((SHARED_SCHEMAS / f"{name}.json").read_text())
 
 
 def test_kube_version_option(tmp_path: Path) -> None:
