@@ -23,10 +23,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from gitops_scaffold.answers import ANSWERS_FILE
+from gitops_scaffold.constants import ANSWERS_FILE, JOURNAL
 from gitops_scaffold.errors import RepoLockedError, ScaffoldError
 
-JOURNAL = "journal.json"
 LOCK_WAIT_SECONDS = 10.0
 
 

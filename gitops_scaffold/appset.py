@@ -43,12 +43,17 @@ from typing import Any, Literal
 
 import yaml
 
+from gitops_scaffold.constants import (
+    APPLICATION_API_VERSION,
+    CLUSTER_SECRET_LABEL,
+    IN_CLUSTER_NAME,
+    IN_CLUSTER_SERVER,
+    RESOURCES_FINALIZER,
+)
 from gitops_scaffold.errors import ScaffoldError
 
 Json = dict[str, Any]
 
-APPLICATION_API_VERSION = "argoproj.io/v1alpha1"
-RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
 
 # How a git files generator matches its paths. "git" is Argo CD's default (`git ls-files`
 # pathspecs: `*` also crosses `/`); "doublestar" is the opt-in new globbing
@@ -285,7 +290,7 @@ class _Expander:
         has_selector = bool(selector.get("matchLabels") or selector.get("matchExpressions"))
         if not has_selector and not any(s["server"] == IN_CLUSTER_SERVER for s in secrets):
             params.append(
-                {"name": "in-cluster", "nameNormalized": "in-cluster", "server": IN_CLUSTER_SERVER,
+                {"name": IN_CLUSTER_NAME, "nameNormalized": IN_CLUSTER_NAME, "server": IN_CLUSTER_SERVER,
                  "project": ""}
             )
         for secret in secrets:
@@ -856,8 +861,6 @@ def _short(params: Json) -> str:
 # --- the repository ------------------------------------------------------------------------
 
 
-IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
-_CLUSTER_LABEL = "argocd.argoproj.io/secret-type"
 
 
 def cluster_secrets(repo_dir: Path) -> list[Json]:
@@ -873,7 +876,7 @@ def cluster_secrets(repo_dir: Path) -> list[Json]:
             text = (repo_dir / rel).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        if _CLUSTER_LABEL not in text:
+        if CLUSTER_SECRET_LABEL not in text:
             continue
         try:
             documents = list(yaml.safe_load_all(text))
@@ -904,7 +907,7 @@ def _as_cluster_secret(doc: Any) -> Json | None:
     else:
         return None
     labels = {str(k): str(v) for k, v in (meta.get("labels") or {}).items()}
-    if labels.get(_CLUSTER_LABEL) != "cluster" or not data.get("server"):
+    if labels.get(CLUSTER_SECRET_LABEL) != "cluster" or not data.get("server"):
         return None
     return {
         "secret": secret_name,

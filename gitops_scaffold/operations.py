@@ -21,16 +21,15 @@ from pydantic import BaseModel, ValidationError
 
 from gitops_scaffold import answers as answers_file
 from gitops_scaffold import migrations
-from gitops_scaffold.answers import ANSWERS_FILE, Document
-from gitops_scaffold.apply import JOURNAL, apply_writes, locked, unified_diff, work_dir
+from gitops_scaffold.answers import Document
+from gitops_scaffold.apply import apply_writes, locked, unified_diff, work_dir
+from gitops_scaffold.constants import ANSWERS_FILE, JOURNAL, META_FILE, STATE_DIR
 from gitops_scaffold.context import resolve, resolve_environments
 from gitops_scaffold.errors import AnswersError, ConflictError, UserInputError
 from gitops_scaffold.model import Answers, Cluster, Environment, Service, Team
 from gitops_scaffold.plan import NEEDS_ATTENTION, Action, Plan, make_plan
 from gitops_scaffold.render import render
 from gitops_scaffold.state import (
-    META_FILE,
-    STATE_DIR,
     encode_meta,
     is_scaffolded,
     load_record,

@@ -29,8 +29,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from gitops_scaffold import operations
-from gitops_scaffold.answers import ANSWERS_FILE
 from gitops_scaffold.catalog import ADDONS
+from gitops_scaffold.constants import ANSWERS_FILE
 from gitops_scaffold.context import resolve
 from gitops_scaffold.model import Answers
 from gitops_scaffold.plan import Action

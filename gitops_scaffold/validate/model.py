@@ -19,11 +19,15 @@ from typing import Any
 
 import yaml
 
+from gitops_scaffold.constants import (
+    CLUSTER_SECRET_LABEL,
+    DEFAULT_ARGOCD_NAMESPACE,
+    ENV_LABEL,
+    IN_CLUSTER_NAME,
+    IN_CLUSTER_SERVER,
+)
 from gitops_scaffold.validate.loader import Document, ObjectFields, Path_, RepoFiles
 
-IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
-IN_CLUSTER_NAME = "in-cluster"
-DEFAULT_NAMESPACE = "argocd"
 RESOURCES_FINALIZERS = frozenset(
     {
         "resources-finalizer.argocd.argoproj.io",
@@ -31,7 +35,6 @@ RESOURCES_FINALIZERS = frozenset(
         "resources-finalizer.argocd.argoproj.io/foreground",
     }
 )
-CLUSTER_SECRET_LABEL = "argocd.argoproj.io/secret-type"
 
 
 @dataclass
@@ -84,7 +87,7 @@ class App(ObjectFields):
 
     @property
     def namespace(self) -> str:
-        return str(self.metadata.get("namespace") or DEFAULT_NAMESPACE)
+        return str(self.metadata.get("namespace") or DEFAULT_ARGOCD_NAMESPACE)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -252,7 +255,6 @@ def infer_self_urls(root: Path, apps: list[App]) -> set[str]:
 
 # --- production -----------------------------------------------------------------------------
 
-ENV_LABEL = "gitops-scaffold.io/environment"
 _ENV_LABEL_KEYS = re.compile(r"(^|[/.-])(env|environment|stage|tier)$", re.IGNORECASE)
 _PRODUCTION_TOKENS = frozenset({"prod", "production", "prd", "live"})
 _NOT_PRODUCTION_PREFIXES = frozenset({"pre", "non", "not"})
