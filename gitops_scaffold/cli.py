@@ -1,4 +1,4 @@
-"""The `scaffold` command line: parse, call the core, print. Nothing else lives here.
+"""The `scaffold` command line: parse, call a command, hand the result to output. Nothing else.
 
 Heavy modules (Jinja, Copier, Helm, pydantic models) are imported inside the commands so that
 `scaffold --help` and `scaffold --version` stay quick.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import traceback
 from collections.abc import Callable
 from enum import StrEnum
@@ -20,9 +19,8 @@ import typer
 from gitops_scaffold import __version__
 
 if TYPE_CHECKING:
-    from gitops_scaffold.operations import Result
+    from gitops_scaffold.result import Result
 
-EXIT_INTERNAL = 3
 T = TypeVar("T")
 
 app = typer.Typer(
@@ -49,6 +47,12 @@ RepoOption = Annotated[
     Path,
     typer.Option(
         "--repo", "-C", help="The scaffolded repository (default: the current directory).", file_okay=False
+    ),
+]
+WorkDirOption = Annotated[
+    Path,
+    typer.Option(
+        "--repo", "-C", help="Run as if started in this folder (paths are relative to it).", file_okay=False
     ),
 ]
 DryRunOption = Annotated[
@@ -79,25 +83,37 @@ def _main(
     """Write and grow a gitops-config repository for Argo CD + Helm."""
 
 
-def _call(action: Callable[[], T]) -> T:
-    """Call the core, mapping its errors to a message and the documented exit code."""
-    from gitops_scaffold.errors import ScaffoldError
+def _call(action: Callable[[], T], command: str = "scaffold", json_errors: bool = False) -> T:
+    """Call the core, mapping its errors to a message and the documented exit code.
+
+    With ``json_errors`` (``-o json``) the error is also a JSON object on stdout, so a script
+    reading stdout always gets JSON; the exit code is the same either way.
+    """
+    from gitops_scaffold import output
+    from gitops_scaffold.errors import EXIT_INTERRUPTED, ScaffoldError
 
     try:
         return action()
     except ScaffoldError as exc:
-        typer.echo(f"scaffold: {exc.message}".replace("\n", "\nscaffold: "), err=True)
-        raise typer.Exit(exc.exit_code) from None
+        _fail(output.error_text(exc.message), exc.message, exc.exit_code, command, json_errors)
     except KeyboardInterrupt:
-        typer.echo("scaffold: interrupted", err=True)
-        raise typer.Exit(130) from None
+        _fail("scaffold: interrupted", "interrupted", EXIT_INTERRUPTED, command, json_errors)
     except Exception:  # a bug must still end in a message and a log
-        _internal_error()
+        _internal_error(command, json_errors)
 
 
-def _run(action: Callable[[], Result], output: OutputFormat, quiet: bool) -> None:
+def _fail(text: str, message: str, exit_code: int, command: str, json_errors: bool) -> NoReturn:
+    from gitops_scaffold import output
+
+    typer.echo(text, err=True)
+    if json_errors:
+        typer.echo(output.error_json(command, message, exit_code))
+    raise typer.Exit(exit_code)
+
+
+def _run(action: Callable[[], Result], output: OutputFormat, quiet: bool, command: str) -> None:
     """Call the core; print the result; exit with the result's code."""
-    result = _call(action)
+    result = _call(action, command, json_errors=output is OutputFormat.json)
     _print(result, output, quiet)
     raise typer.Exit(result.exit_code)
 
@@ -108,25 +124,29 @@ def _print(result: Result, output: OutputFormat, quiet: bool) -> None:
     if output is OutputFormat.json:
         typer.echo(render_output.as_json(result))
         return
-    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     if result.dry_run and result.diff:
         typer.echo(result.diff, nl=False)
     if not quiet or result.exit_code:
-        typer.echo(render_output.summary(result, color=color))
+        typer.echo(render_output.summary(result, color=_color()))
 
 
-def _internal_error() -> NoReturn:
-    log = Path(tempfile.gettempdir()) / "scaffold-error.log"
+def _color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _internal_error(command: str, json_errors: bool) -> NoReturn:
+    from gitops_scaffold.errors import EXIT_INTERNAL
+    from gitops_scaffold.output import crash_log_path
+
+    log = crash_log_path()
     try:
+        log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(traceback.format_exc(), encoding="utf-8")
         where = f"; the details are in {log}"
     except OSError:
         where = ""
-    typer.echo(
-        f"scaffold: internal error ({sys.exc_info()[1]!r}); this is a bug, please report it{where}",
-        err=True,
-    )
-    raise typer.Exit(EXIT_INTERNAL)
+    message = f"internal error ({sys.exc_info()[1]!r}); this is a bug, please report it{where}"
+    _fail(f"scaffold: {message}", message, EXIT_INTERNAL, command, json_errors)
 
 
 @app.command(epilog="Example: scaffold init gitops-config --answers examples/platform/scaffold.yaml --commit")
@@ -141,13 +161,13 @@ def init(
     quiet: QuietOption = False,
 ) -> None:
     """Write a new gitops-config repository from an answers file."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import init as init_command
 
     def action() -> Result:
         answers_path = answers if answers is not None else _questionnaire(dest)
-        return operations.init(dest, answers_path, dry_run=dry_run, commit=commit)
+        return init_command.init(dest, answers_path, dry_run=dry_run, commit=commit)
 
-    _run(action, output, quiet)
+    _run(action, output, quiet, "init")
 
 
 def _questionnaire(dest: Path) -> Path:
@@ -184,10 +204,10 @@ def add_service(
     quiet: QuietOption = False,
 ) -> None:
     """Add a service: its Helm chart, a values file per environment, its Applications."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import grow
 
     _run(
-        lambda: operations.add_service(
+        lambda: grow.add_service(
             repo,
             name,
             team,
@@ -203,6 +223,7 @@ def add_service(
         ),
         output,
         quiet,
+        "add-service",
     )
 
 
@@ -228,10 +249,10 @@ def add_env(
     quiet: QuietOption = False,
 ) -> None:
     """Add an environment in the promotion order: values files, projects, Applications."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import grow
 
     _run(
-        lambda: operations.add_env(
+        lambda: grow.add_env(
             repo,
             name,
             cluster,
@@ -243,6 +264,7 @@ def add_env(
         ),
         output,
         quiet,
+        "add-env",
     )
 
 
@@ -257,9 +279,9 @@ def add_team(
     quiet: QuietOption = False,
 ) -> None:
     """Add a team: an AppProject per environment and RBAC roles bound to its groups."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import grow
 
-    _run(lambda: operations.add_team(repo, name, group, admin=admin, dry_run=dry_run), output, quiet)
+    _run(lambda: grow.add_team(repo, name, group, admin=admin, dry_run=dry_run), output, quiet, "add-team")
 
 
 @app.command(
@@ -278,10 +300,10 @@ def add_cluster(
     quiet: QuietOption = False,
 ) -> None:
     """Register a cluster with Argo CD, with no credential in Git."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import grow
 
     _run(
-        lambda: operations.add_cluster(
+        lambda: grow.add_cluster(
             repo,
             name,
             server,
@@ -291,6 +313,7 @@ def add_cluster(
         ),
         output,
         quiet,
+        "add-cluster",
     )
 
 
@@ -304,9 +327,11 @@ def remove_service(
     quiet: QuietOption = False,
 ) -> None:
     """Remove a service and the files the scaffold wrote for it (never files you added)."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import grow
 
-    _run(lambda: operations.remove_service(repo, name, force=force, dry_run=dry_run), output, quiet)
+    _run(
+        lambda: grow.remove_service(repo, name, force=force, dry_run=dry_run), output, quiet, "remove-service"
+    )
 
 
 @app.command("remove-env", epilog="Example: scaffold remove-env staging --dry-run")
@@ -319,9 +344,9 @@ def remove_env(
     quiet: QuietOption = False,
 ) -> None:
     """Remove an environment: its values files, projects and Applications."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import grow
 
-    _run(lambda: operations.remove_env(repo, name, force=force, dry_run=dry_run), output, quiet)
+    _run(lambda: grow.remove_env(repo, name, force=force, dry_run=dry_run), output, quiet, "remove-env")
 
 
 @app.command(epilog="Example: scaffold render --dry-run")
@@ -332,9 +357,9 @@ def render(
     quiet: QuietOption = False,
 ) -> None:
     """Re-render every generated file from scaffold.yaml (after you edit the answers)."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import grow
 
-    _run(lambda: operations.render_repo(repo, dry_run=dry_run), output, quiet)
+    _run(lambda: grow.render_repo(repo, dry_run=dry_run), output, quiet, "render")
 
 
 @app.command(epilog="Example: scaffold upgrade --argocd-chart 10.2.0 --dry-run")
@@ -352,7 +377,7 @@ def upgrade(
     quiet: QuietOption = False,
 ) -> None:
     """Bring the repo to the installed templates (and new pins), keeping your edits."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import upgrade as upgrade_command
     from gitops_scaffold.errors import UserInputError
 
     def action() -> Result:
@@ -362,42 +387,29 @@ def upgrade(
             if not sep or not name or not version:
                 raise UserInputError(f"--addon-chart: expected NAME=VERSION, got {pair!r}")
             pins[name.strip()] = version.strip()
-        return operations.upgrade(repo, argocd_chart=argocd_chart, addon_charts=pins, dry_run=dry_run)
+        return upgrade_command.upgrade(repo, argocd_chart=argocd_chart, addon_charts=pins, dry_run=dry_run)
 
-    _run(action, output, quiet)
+    _run(action, output, quiet, "upgrade")
 
 
 @app.command(epilog="Example: scaffold status || echo 'run scaffold upgrade'")
 def status(
     repo: RepoOption = Path(),
     output: OutputOption = OutputFormat.text,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only when the repo is behind.")] = False,
 ) -> None:
     """What you changed in generated files, and whether the repo is behind (exit 1)."""
-    import json
+    from gitops_scaffold import output as render_output
+    from gitops_scaffold.commands import status as status_command
 
-    from gitops_scaffold import operations
-
-    report = _call(lambda: operations.status(repo))
+    as_json = output is OutputFormat.json
+    report = _call(lambda: status_command.status(repo), command="status", json_errors=as_json)
     if output is OutputFormat.json:
-        payload = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(report).items()}
-        typer.echo(json.dumps({**payload, "exit_code": report.exit_code}, indent=2))
-        raise typer.Exit(report.exit_code)
-    typer.echo(f"scaffold status: {report.repo} (last rendered by gitops-scaffold {report.rendered_by})")
-    for label, paths in (
-        ("edited by you", report.modified),
-        ("deleted by you", report.deleted),
-        ("unresolved conflicts", report.conflicted),
-        ("would change on `scaffold upgrade`", report.behind),
-    ):
-        if paths:
-            typer.echo(f"  {label}: {len(paths)}")
-            typer.echo("\n".join(f"    {p}" for p in paths))
-    if report.answers_changed:
-        typer.echo("  scaffold.yaml changed since the last render: run `scaffold render`")
-    if report.templates_changed:
-        typer.echo("  the installed templates are newer than the repo's: run `scaffold upgrade`")
-    if report.exit_code == 0:
-        typer.echo("  up to date")
+        typer.echo(render_output.status_json(report))
+    else:
+        text = render_output.status_text(report, quiet=quiet)
+        if text:
+            typer.echo(text)
     raise typer.Exit(report.exit_code)
 
 
@@ -416,13 +428,14 @@ def data(
     answers: Annotated[Path, typer.Option("--answers", "-a", help="The answers file.")] = Path(
         "scaffold.yaml"
     ),
+    repo: WorkDirOption = Path(),
 ) -> None:
     """Print the resolved answers every template sees (the data `copier copy` of a set needs)."""
     import json
 
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import data as data_command
 
-    resolved = _call(lambda: operations.print_data(answers))
+    resolved = _call(lambda: data_command.print_data(repo / answers), command="data")
     typer.echo(json.dumps({"scaffold": resolved}, indent=2))
 
 
@@ -445,10 +458,13 @@ def validate_command(
         Path,
         typer.Argument(help="The repository to check (default: the current directory).", file_okay=False),
     ] = Path(),
-    report_format: Annotated[
+    output: Annotated[
         ReportFormat,
-        typer.Option("--format", "-f", help="text for people, json for scripts, sarif for code scanning."),
+        typer.Option("--output", "-o", help="text for people, json for scripts, sarif for code scanning."),
     ] = ReportFormat.text,
+    report_format: Annotated[
+        ReportFormat | None, typer.Option("--format", "-f", hidden=True, help="The same as --output.")
+    ] = None,
     fail_on: Annotated[
         FailOn, typer.Option("--fail-on", help="Exit 1 when a finding has this severity or worse.")
     ] = FailOn.warning,
@@ -475,11 +491,16 @@ def validate_command(
         list[str] | None, typer.Option("--ignore", help="Skip a rule by id, e.g. GS016 (repeatable).")
     ] = None,
     rules: Annotated[bool, typer.Option("--rules", help="Explain every rule and exit.")] = False,
+    repo: WorkDirOption = Path(),
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Text form: print only when something fails the run.")
+    ] = False,
 ) -> None:
     """Check a gitops repository the way Argo CD will see it: schemas, ApplicationSets,
     projects, paths, Helm charts and lint rules; offline."""
     from gitops_scaffold.validate import Options, Severity, reporters, validate
 
+    report_format = report_format or output  # --format: the name of the first release
     if rules:
         typer.echo(reporters.rules_text())
         raise typer.Exit(0)
@@ -491,15 +512,15 @@ def validate_command(
         production=production,
         ignore={i.strip().upper() for i in ignore or [] if i.strip()},
     )
-    report = _call(lambda: validate(directory, options))
+    as_json = report_format is ReportFormat.json
+    report = _call(lambda: validate(repo / directory, options), command="validate", json_errors=as_json)
     threshold = None if fail_on is FailOn.never else Severity[fail_on.value]
     if report_format is ReportFormat.json:
         typer.echo(reporters.as_json(report, fail_on=threshold))
     elif report_format is ReportFormat.sarif:
         typer.echo(reporters.sarif(report))
-    else:
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        typer.echo(reporters.text(report, fail_on=threshold, color=color))
+    elif not quiet or report.exit_code(threshold):
+        typer.echo(reporters.text(report, fail_on=threshold, color=_color()))
     raise typer.Exit(report.exit_code(threshold))
 
 
@@ -521,18 +542,23 @@ def preview_command(
     include_written: Annotated[
         bool, typer.Option("--all", help="Also list the Applications written directly in the repository.")
     ] = False,
+    repo: WorkDirOption = Path(),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Table form: leave out the notes.")] = False,
 ) -> None:
     """List the Applications every ApplicationSet generates, expanded offline as Argo CD does."""
     from gitops_scaffold import preview as previews
 
-    result = _call(lambda: previews.preview(target, include_written=include_written))
+    result = _call(
+        lambda: previews.preview(repo / target, include_written=include_written),
+        command="preview", json_errors=output is PreviewFormat.json,
+    )
     if output is PreviewFormat.json:
         typer.echo(previews.as_json(result))
     elif output is PreviewFormat.yaml:
         typer.echo(previews.as_yaml(result), nl=False)
     else:
         typer.echo(previews.as_table(result))
-        for note in result.notes:
+        for note in [] if quiet else result.notes:
             typer.echo(f"note: {note}", err=True)
         for error in result.errors:
             typer.echo(f"scaffold: {error}", err=True)

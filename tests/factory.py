@@ -49,11 +49,11 @@ def write_answers(path: Path, data: dict[str, Any] | str) -> Path:
 
 def init_repo(tmp_path: Path, data: dict[str, Any] | str | None = None, name: str = "repo") -> Path:
     """A freshly scaffolded repository (committed, so `git diff` shows later edits)."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import init as init_command
 
     answers = write_answers(tmp_path / f"{name}-answers.yaml", data or minimal())
     dest = tmp_path / name
-    operations.init(dest, answers, commit=True)
+    init_command.init(dest, answers, commit=True)
     return dest
 
 

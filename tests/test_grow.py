@@ -8,10 +8,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gitops_scaffold import apply, operations
+from gitops_scaffold import apply
+from gitops_scaffold.commands import grow
+from gitops_scaffold.commands import init as init_command
+from gitops_scaffold.commands import status as status_command
 from gitops_scaffold.errors import ConflictError, UserInputError
 from gitops_scaffold.merge import YOURS_MARKER
 from gitops_scaffold.plan import Action
+from gitops_scaffold.result import Result
 from tests.factory import init_repo, minimal, snapshot
 
 
@@ -20,7 +24,7 @@ def repo(tmp_path: Path) -> Path:
     return init_repo(tmp_path)
 
 
-def actions(result: operations.Result) -> dict[str, Action]:
+def actions(result: Result) -> dict[str, Action]:
     return {c.path: c.action for c in result.plan.changes if c.action is not Action.UNCHANGED}
 
 
@@ -42,21 +46,21 @@ def test_init_refuses_a_scaffolded_destination(repo: Path, tmp_path: Path) -> No
     answers = tmp_path / "repo-answers.yaml"
     before = snapshot(repo)
     with pytest.raises(UserInputError, match="already holds a scaffolded repository; grow it with"):
-        operations.init(repo, answers)
+        init_command.init(repo, answers)
     assert snapshot(repo) == before
 
 
 def test_init_dry_run_writes_nothing(tmp_path: Path) -> None:
     answers = tmp_path / "a.yaml"
     answers.write_text(yaml.safe_dump(minimal()))
-    result = operations.init(tmp_path / "new", answers, dry_run=True)
+    result = init_command.init(tmp_path / "new", answers, dry_run=True)
     assert not (tmp_path / "new").exists()
     assert "+++ b/bootstrap/root-app.yaml" in result.diff or "+++ b/scaffold.yaml" in result.diff
     assert all(c.action is Action.CREATE for c in result.plan.changes)
 
 
 def test_add_service_creates_its_chart_and_a_values_file_per_environment(repo: Path) -> None:
-    result = operations.add_service(repo, "cart", "web", autoscale="2:6")
+    result = grow.add_service(repo, "cart", "web", autoscale="2:6")
     created = {p for p, a in actions(result).items() if a is Action.CREATE}
     assert {
         "apps/services/cart/values-dev.yaml",
@@ -83,7 +87,7 @@ def test_user_edits_survive_add_service_byte_for_byte(repo: Path) -> None:
     answers = repo / "scaffold.yaml"
     answers.write_text("# our platform, reviewed weekly\n" + answers.read_text())
     edited_values, edited_answers = values.read_bytes(), answers.read_text()
-    operations.add_service(repo, "cart", "web")
+    grow.add_service(repo, "cart", "web")
     assert values.read_bytes() == edited_values
     assert answers.read_text().startswith(edited_answers)  # the new service is appended below
 
@@ -92,7 +96,7 @@ def test_edit_and_template_change_merge_cleanly(repo: Path) -> None:
     # A new team re-renders Argo CD's values (its RBAC); a hand edit elsewhere must merge in.
     values = repo / "argocd/values.yaml"
     values.write_text(values.read_text() + "# reviewed by the platform team\n")
-    result = operations.add_team(repo, "search", ["search-team"])
+    result = grow.add_team(repo, "search", ["search-team"])
     assert actions(result)["argocd/values.yaml"] is Action.MERGE
     text = values.read_text()
     assert text.endswith("# reviewed by the platform team\n")
@@ -107,7 +111,7 @@ def test_conflicting_edit_leaves_markers_in_that_file_only_and_exits_1(repo: Pat
     assert "v1.0.0" in original
     values.write_text(original.replace("v1.0.0", "v1.0.1-hotfix"))
     answers.write_text(answers.read_text().replace("tag: v1.0.0", "tag: v2.0.0"))
-    result = operations.render_repo(repo)
+    result = grow.render_repo(repo)
     assert result.exit_code == 1
     assert [c.path for c in result.plan.conflicts] == ["apps/services/shop/values.yaml"]
     text = values.read_text()
@@ -120,10 +124,10 @@ def test_a_deleted_generated_file_is_not_brought_back(repo: Path) -> None:
     pdb = repo / "apps/services/shop/templates/poddisruptionbudget.yaml"
     assert pdb.is_file()
     pdb.unlink()
-    result = operations.render_repo(repo)
+    result = grow.render_repo(repo)
     assert not pdb.exists()
     assert actions(result)["apps/services/shop/templates/poddisruptionbudget.yaml"] is Action.SKIP_DELETED
-    operations.add_service(repo, "cart", "web")
+    grow.add_service(repo, "cart", "web")
     assert not pdb.exists()
 
 
@@ -133,26 +137,26 @@ def test_files_the_user_added_are_never_touched(repo: Path) -> None:
     in_the_way = repo / "apps/services/cart/values.yaml"
     in_the_way.parent.mkdir(parents=True)
     in_the_way.write_text("# I made this before scaffold did\n")
-    result = operations.add_service(repo, "cart", "web")
+    result = grow.add_service(repo, "cart", "web")
     assert mine.read_text() == "# mine\n"
     assert in_the_way.read_text() == "# I made this before scaffold did\n"
     assert actions(result)["apps/services/cart/values.yaml"] is Action.BLOCKED
     assert result.exit_code == 1
-    operations.remove_service(repo, "shop", force=True)
+    grow.remove_service(repo, "shop", force=True)
     assert mine.read_text() == "# mine\n"  # a user's file survives even a forced removal
 
 
 def test_render_twice_changes_nothing_the_second_time(repo: Path) -> None:
-    operations.render_repo(repo)
+    grow.render_repo(repo)
     before = snapshot(repo)
-    result = operations.render_repo(repo)
+    result = grow.render_repo(repo)
     assert snapshot(repo) == before
     assert actions(result) == {}
 
 
 def test_add_env_reaches_every_service_and_team(repo: Path) -> None:
-    operations.add_service(repo, "cart", "web")
-    result = operations.add_env(repo, "staging", "main")
+    grow.add_service(repo, "cart", "web")
+    result = grow.add_env(repo, "staging", "main")
     created = {p for p, a in actions(result).items() if a is Action.CREATE}
     assert {"apps/services/shop/values-staging.yaml", "apps/services/cart/values-staging.yaml"} <= created
     assert any(p.startswith("projects/web-staging") for p in created)
@@ -163,13 +167,13 @@ def test_add_env_reaches_every_service_and_team(repo: Path) -> None:
 def test_add_env_refuses_to_change_which_environment_is_production(repo: Path) -> None:
     before = snapshot(repo)
     with pytest.raises(UserInputError, match="would become the last, production environment"):
-        operations.add_env(repo, "perf", "main", after="prod")
+        grow.add_env(repo, "perf", "main", after="prod")
     assert snapshot(repo) == before
 
 
 def test_remove_service_deletes_its_files_and_keeps_the_rest(repo: Path) -> None:
-    operations.add_service(repo, "cart", "web")
-    result = operations.remove_service(repo, "cart")
+    grow.add_service(repo, "cart", "web")
+    result = grow.remove_service(repo, "cart")
     assert not (repo / "apps/services/cart").exists()
     assert (repo / "apps/services/shop/values.yaml").is_file()
     assert not list((repo / ".scaffold/state/service_env").glob("cart/*"))
@@ -182,23 +186,23 @@ def test_remove_service_refuses_edited_files_unless_forced(repo: Path) -> None:
     values.write_text(values.read_text() + "# prod tuning\n")
     before = snapshot(repo)
     with pytest.raises(ConflictError, match=r"refusing to remove files you edited: .*values-prod\.yaml"):
-        operations.remove_service(repo, "shop")
+        grow.remove_service(repo, "shop")
     assert snapshot(repo) == before
-    operations.remove_service(repo, "shop", force=True)
+    grow.remove_service(repo, "shop", force=True)
     assert not values.exists()
 
 
 def test_remove_env_drops_its_values_files_and_projects(repo: Path) -> None:
-    operations.add_env(repo, "qa", "main")
-    operations.remove_env(repo, "qa")
+    grow.add_env(repo, "qa", "main")
+    grow.remove_env(repo, "qa")
     assert not (repo / "apps/services/shop/values-qa.yaml").exists()
     assert not list((repo / "projects").glob("*-qa.yaml"))
 
 
 def test_add_then_remove_returns_the_tree_to_where_it_was(repo: Path) -> None:
     before = snapshot(repo)
-    operations.add_service(repo, "cart", "web", migrations=True, ingress_host="cart.acme.com")
-    operations.remove_service(repo, "cart")
+    grow.add_service(repo, "cart", "web", migrations=True, ingress_host="cart.acme.com")
+    grow.remove_service(repo, "cart")
     after = snapshot(repo)
     assert after.keys() == before.keys()
     assert after == before
@@ -207,19 +211,19 @@ def test_add_then_remove_returns_the_tree_to_where_it_was(repo: Path) -> None:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda r: operations.add_service(r, "shop", "web"), "service 'shop' already exists"),
-        (lambda r: operations.add_service(r, "cart", "nobody"), "--team: unknown team 'nobody'"),
-        (lambda r: operations.add_service(r, "Cart", "web"), "NAME: 'Cart' is not a DNS-1123 label"),
-        (lambda r: operations.add_service(r, "cart", "web", tag="latest"), "--tag: 'latest' is not"),
-        (lambda r: operations.add_service(r, "cart", "web", autoscale="x"), "--autoscale: expected MIN:MAX"),
-        (lambda r: operations.add_env(r, "dev", "main"), "environment 'dev' already exists"),
-        (lambda r: operations.add_env(r, "qa", "nowhere"), "--cluster: unknown cluster 'nowhere'"),
-        (lambda r: operations.add_team(r, "web", ["g"]), "team 'web' already exists"),
-        (lambda r: operations.add_cluster(r, "main", "https://x.example.com"), "cluster 'main' already"),
-        (lambda r: operations.add_cluster(r, "eu", "http://x"), "--server: 'http://x' is not an https://"),
-        (lambda r: operations.remove_service(r, "nope"), "no service 'nope'"),
-        (lambda r: operations.remove_env(r, "nope"), "no environment 'nope'"),
-        (lambda r: operations.remove_env(r, "prod"), "would alter environment 'dev'"),
+        (lambda r: grow.add_service(r, "shop", "web"), "service 'shop' already exists"),
+        (lambda r: grow.add_service(r, "cart", "nobody"), "--team: unknown team 'nobody'"),
+        (lambda r: grow.add_service(r, "Cart", "web"), "NAME: 'Cart' is not a DNS-1123 label"),
+        (lambda r: grow.add_service(r, "cart", "web", tag="latest"), "--tag: 'latest' is not"),
+        (lambda r: grow.add_service(r, "cart", "web", autoscale="x"), "--autoscale: expected MIN:MAX"),
+        (lambda r: grow.add_env(r, "dev", "main"), "environment 'dev' already exists"),
+        (lambda r: grow.add_env(r, "qa", "nowhere"), "--cluster: unknown cluster 'nowhere'"),
+        (lambda r: grow.add_team(r, "web", ["g"]), "team 'web' already exists"),
+        (lambda r: grow.add_cluster(r, "main", "https://x.example.com"), "cluster 'main' already"),
+        (lambda r: grow.add_cluster(r, "eu", "http://x"), "--server: 'http://x' is not an https://"),
+        (lambda r: grow.remove_service(r, "nope"), "no service 'nope'"),
+        (lambda r: grow.remove_env(r, "nope"), "no environment 'nope'"),
+        (lambda r: grow.remove_env(r, "prod"), "would alter environment 'dev'"),
     ],
 )
 def test_bad_commands_exit_2_and_leave_the_repo_byte_identical(repo: Path, call, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -232,7 +236,7 @@ def test_bad_commands_exit_2_and_leave_the_repo_byte_identical(repo: Path, call,
 
 def test_dry_run_shows_a_diff_and_writes_nothing(repo: Path) -> None:
     before = snapshot(repo)
-    result = operations.add_service(repo, "cart", "web", dry_run=True)
+    result = grow.add_service(repo, "cart", "web", dry_run=True)
     assert snapshot(repo) == before
     assert "+++ b/apps/services/cart/values-dev.yaml" in result.diff
     assert "+- name: cart" in result.diff
@@ -252,7 +256,7 @@ def test_a_command_killed_after_its_commit_point_is_finished_by_the_next(
 
     monkeypatch.setattr(apply, "_perform", die_half_way)
     with pytest.raises(SystemExit):
-        operations.add_service(repo, "cart", "web")
+        grow.add_service(repo, "cart", "web")
     monkeypatch.setattr(apply, "_perform", real_perform)
     assert apply.recover(repo) is True
     assert (repo / "apps/services/cart/values-prod.yaml").is_file()
@@ -270,7 +274,7 @@ def test_a_command_that_fails_before_its_commit_point_changes_nothing(
 
     monkeypatch.setattr(apply, "_make_parents", disk_full)
     with pytest.raises(apply.WriteError, match="the disk is full; nothing was changed"):
-        operations.add_service(repo, "cart", "web")
+        grow.add_service(repo, "cart", "web")
     assert snapshot(repo) == before
     assert not (apply.work_dir(repo) / "staging").exists()
 
@@ -289,21 +293,21 @@ def test_a_second_command_waits_then_fails_clearly(repo: Path) -> None:
 @pytest.mark.parametrize(
     "command",
     [
-        lambda r: operations.add_service(r, "cart", "web", autoscale="2:4", migrations=True),
-        lambda r: operations.add_env(r, "qa", "main"),
-        lambda r: operations.add_team(r, "search", ["search-team"], admin=True),
-        lambda r: operations.add_cluster(r, "eu", "https://eu.example.com"),
-        lambda r: operations.remove_env(r, "dev"),
-        lambda r: operations.remove_service(r, "shop"),
+        lambda r: grow.add_service(r, "cart", "web", autoscale="2:4", migrations=True),
+        lambda r: grow.add_env(r, "qa", "main"),
+        lambda r: grow.add_team(r, "search", ["search-team"], admin=True),
+        lambda r: grow.add_cluster(r, "eu", "https://eu.example.com"),
+        lambda r: grow.remove_env(r, "dev"),
+        lambda r: grow.remove_service(r, "shop"),
     ],
     ids=["add-service", "add-env", "add-team", "add-cluster", "remove-env", "remove-service"],
 )
 def test_a_grow_command_leaves_nothing_for_render_to_do(repo: Path, command) -> None:  # type: ignore[no-untyped-def]
     # Commands render only what they touch; nothing else may depend on the change.
     command(repo)
-    assert operations.status(repo).behind == []
+    assert status_command.status(repo).behind == []
     before = snapshot(repo)
-    operations.render_repo(repo)
+    grow.render_repo(repo)
     assert snapshot(repo) == before
 
 
@@ -315,7 +319,7 @@ def test_init_commit_inside_another_repository_commits_only_its_own_files(tmp_pa
     subprocess.run(["git", "add", "unrelated.txt"], cwd=outer, check=True)
     answers = tmp_path / "answers.yaml"
     answers.write_text(yaml.safe_dump(minimal(), sort_keys=False))
-    result = operations.init(outer / "gitops", answers, commit=True)
+    result = init_command.init(outer / "gitops", answers, commit=True)
     assert any("inside the Git repository" in note for note in result.notes)
     committed = subprocess.run(
         ["git", "show", "--name-only", "--format=", "HEAD"],

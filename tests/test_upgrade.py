@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gitops_scaffold import migrations, operations
+from gitops_scaffold import migrations
 from gitops_scaffold.answers import Document
+from gitops_scaffold.commands import grow
+from gitops_scaffold.commands import status as status_command
+from gitops_scaffold.commands import upgrade as upgrade_command
 from gitops_scaffold.errors import UserInputError
 from gitops_scaffold.merge import YOURS_MARKER
 from gitops_scaffold.plan import Action
@@ -43,7 +46,7 @@ def git_changed(repo: Path) -> set[str]:
 
 
 def test_a_fresh_repo_is_up_to_date(repo: Path) -> None:
-    report = operations.status(repo)
+    report = status_command.status(repo)
     assert (report.exit_code, report.modified, report.deleted, report.behind) == (0, [], [], [])
     assert not report.answers_changed and not report.templates_changed
 
@@ -53,7 +56,7 @@ def test_status_agrees_with_git_diff_on_what_the_user_changed(repo: Path) -> Non
     (repo / "apps/services/payments/values.yaml").unlink()
     readme = repo / "README.md"
     readme.write_text(readme.read_text() + "\nlocal notes\n")
-    report = operations.status(repo)
+    report = status_command.status(repo)
     assert set(report.modified) | set(report.deleted) == git_changed(repo)
     assert report.deleted == ["apps/services/payments/values.yaml"]
     assert report.exit_code == 0  # edits are yours, not something to upgrade
@@ -62,7 +65,7 @@ def test_status_agrees_with_git_diff_on_what_the_user_changed(repo: Path) -> Non
 def test_status_sees_answers_edited_by_hand(repo: Path) -> None:
     answers = repo / "scaffold.yaml"
     answers.write_text(answers.read_text().replace("tag: v2.0.1", "tag: v2.0.2"))
-    report = operations.status(repo)
+    report = status_command.status(repo)
     assert report.answers_changed
     assert "apps/services/payments/values.yaml" in report.behind
     assert report.exit_code == 1
@@ -74,12 +77,12 @@ def test_upgrade_applies_template_changes_and_keeps_edits(repo: Path) -> None:
     age(repo, "repo", path, OLD_LINE + current)
     readme = repo / "README.md"
     readme.write_text(readme.read_text() + "\n## Our notes\n")
-    assert operations.status(repo).behind == [path]
-    result = operations.upgrade(repo)
+    assert status_command.status(repo).behind == [path]
+    result = upgrade_command.upgrade(repo)
     assert result.exit_code == 0
     assert (repo / path).read_text() == current  # the new template's output
     assert readme.read_text().endswith("\n## Our notes\n")  # the edit stays
-    assert operations.status(repo).behind == []
+    assert status_command.status(repo).behind == []
 
 
 def test_upgrade_merges_an_edit_into_a_changed_template(repo: Path) -> None:
@@ -87,7 +90,7 @@ def test_upgrade_merges_an_edit_into_a_changed_template(repo: Path) -> None:
     current = (repo / path).read_text()
     age(repo, "repo", path, OLD_LINE + current)
     (repo / path).write_text(OLD_LINE + current + "# reviewed\n")
-    result = operations.upgrade(repo)
+    result = upgrade_command.upgrade(repo)
     assert {c.path: c.action for c in result.plan.changes}[path] is Action.MERGE
     assert (repo / path).read_text() == current + "# reviewed\n"
 
@@ -98,11 +101,11 @@ def test_upgrade_reports_a_conflict_and_exits_1(repo: Path) -> None:
     first, rest = current.split("\n", 1)
     age(repo, "repo", path, "# old header\n" + rest)
     (repo / path).write_text("# my header\n" + rest)
-    result = operations.upgrade(repo)
+    result = upgrade_command.upgrade(repo)
     assert result.exit_code == 1
     assert [c.path for c in result.plan.conflicts] == [path]
     assert YOURS_MARKER in (repo / path).read_text()
-    assert operations.status(repo).conflicted == [path]
+    assert status_command.status(repo).conflicted == [path]
     del first
 
 
@@ -110,7 +113,7 @@ def test_upgrade_dry_run_shows_the_diff_and_writes_nothing(repo: Path) -> None:
     path = "bootstrap/root/argocd.yaml"
     age(repo, "repo", path, OLD_LINE + (repo / path).read_text())
     before = snapshot(repo)
-    result = operations.upgrade(repo, dry_run=True)
+    result = upgrade_command.upgrade(repo, dry_run=True)
     assert snapshot(repo) == before
     assert f"-{OLD_LINE}" in result.diff
 
@@ -118,7 +121,7 @@ def test_upgrade_dry_run_shows_the_diff_and_writes_nothing(repo: Path) -> None:
 def test_bump_the_argocd_chart_pin(repo: Path) -> None:
     answers = repo / "scaffold.yaml"
     answers.write_text("# keep me\n" + answers.read_text())
-    result = operations.upgrade(repo, argocd_chart="10.2.0")
+    result = upgrade_command.upgrade(repo, argocd_chart="10.2.0")
     assert result.exit_code == 0
     text = answers.read_text()
     assert text.startswith("# keep me\n")
@@ -131,7 +134,7 @@ def test_bump_an_add_on_whose_defaults_were_never_written(tmp_path: Path) -> Non
     from tests.factory import minimal
 
     repo = init_repo(tmp_path, minimal())
-    operations.upgrade(repo, addon_charts={"cert-manager": "v1.99.0"})
+    upgrade_command.upgrade(repo, addon_charts={"cert-manager": "v1.99.0"})
     platform = yaml.safe_load((repo / "scaffold.yaml").read_text())["platform"]
     assert [a["name"] for a in platform] == ["ingress-nginx", "cert-manager", "external-secrets", "karpenter"]
     assert platform[1]["version"] == "v1.99.0"
@@ -148,7 +151,7 @@ def test_bump_an_add_on_whose_defaults_were_never_written(tmp_path: Path) -> Non
 def test_bad_pins_exit_2_and_change_nothing(repo: Path, kwargs: dict, message: str) -> None:  # type: ignore[type-arg]
     before = snapshot(repo)
     with pytest.raises(UserInputError, match=message):
-        operations.upgrade(repo, **kwargs)
+        upgrade_command.upgrade(repo, **kwargs)
     assert snapshot(repo) == before
 
 
@@ -168,8 +171,8 @@ def test_an_older_answers_format_is_migrated_with_a_summary(
         answers.read_text().replace("version: 1", "version: 0").replace("auto_sync:", "autosync:")
     )
     with pytest.raises(UserInputError, match=r"answers format 0; run `scaffold upgrade`"):
-        operations.add_team(repo, "search", ["search-team"])
-    result = operations.upgrade(repo)
+        grow.add_team(repo, "search", ["search-team"])
+    result = upgrade_command.upgrade(repo)
     assert result.notes == ["answers format 0 -> 1: environments' autosync is now auto_sync"]
     text = answers.read_text()
     assert "version: 1" in text and "autosync" not in text
@@ -180,7 +183,7 @@ def test_a_newer_answers_format_is_refused(repo: Path) -> None:
     answers.write_text(answers.read_text().replace("version: 1", "version: 7"))
     before = snapshot(repo)
     with pytest.raises(UserInputError, match="answers format 7 is newer than this gitops-scaffold"):
-        operations.upgrade(repo)
+        upgrade_command.upgrade(repo)
     assert snapshot(repo) == before
 
 
@@ -228,7 +231,7 @@ def argocd_objects(repo: Path) -> list[tuple[str, dict]]:  # type: ignore[type-a
 def test_an_old_repo_is_behind_and_upgrades_with_every_edit_kept(old_repo: Path) -> None:
     import jsonschema
 
-    report = operations.status(old_repo)
+    report = status_command.status(old_repo)
     assert report.templates_changed and report.exit_code == 1
     # Hand edits, the way people make them.
     answers = old_repo / "scaffold.yaml"
@@ -241,7 +244,7 @@ def test_an_old_repo_is_behind_and_upgrades_with_every_edit_kept(old_repo: Path)
     (old_repo / "apps/services/orders/templates/hpa.yaml").unlink()
     mine = (old_repo / "apps/services/payments/templates/pdb-override.yaml").read_bytes()
 
-    result = operations.upgrade(old_repo)
+    result = upgrade_command.upgrade(old_repo)
 
     assert [c.path for c in result.plan.conflicts] == []
     assert result.exit_code == 0
@@ -254,7 +257,7 @@ def test_an_old_repo_is_behind_and_upgrades_with_every_edit_kept(old_repo: Path)
     )
     created = {c.path for c in result.plan.changes if c.action is Action.CREATE}
     assert "bootstrap/root/service-apps.yaml" in created  # new in the later templates
-    after = operations.status(old_repo)
+    after = status_command.status(old_repo)
     assert after.exit_code == 0 and after.behind == [] and not after.templates_changed
     assert set(after.modified) | set(after.deleted) == {
         "apps/services/orders/values-prod.yaml",
@@ -275,9 +278,9 @@ def test_bumping_a_pin_twice_changes_nothing_the_second_time(tmp_path: Path) -> 
     from tests.factory import minimal
 
     repo = init_repo(tmp_path, minimal())
-    operations.upgrade(repo, argocd_chart="10.9.9")
+    upgrade_command.upgrade(repo, argocd_chart="10.9.9")
     before = snapshot(repo)
-    result = operations.upgrade(repo, argocd_chart="10.9.9")
+    result = upgrade_command.upgrade(repo, argocd_chart="10.9.9")
     assert snapshot(repo) == before
     assert [c for c in result.plan.changes if c.action is not Action.UNCHANGED] == []
 
@@ -285,7 +288,7 @@ def test_bumping_a_pin_twice_changes_nothing_the_second_time(tmp_path: Path) -> 
 def test_a_change_that_breaks_the_answers_is_said_as_such(repo: Path) -> None:
     before = snapshot(repo)
     with pytest.raises(UserInputError) as caught:
-        operations.add_env(repo, "qa", "dev", namespace_suffix="-dev", after="dev")
+        grow.add_env(repo, "qa", "dev", namespace_suffix="-dev", after="dev")
     assert "this change would make" in caught.value.message
     assert ":1" not in caught.value.message.split("invalid: ")[1]  # no line of a file not on disk
     assert snapshot(repo) == before
