@@ -546,7 +546,7 @@ def preview_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Table form: leave out the notes.")] = False,
 ) -> None:
     """List the Applications every ApplicationSet generates, expanded offline as Argo CD does."""
-    from gitops_scaffold import preview as previews
+    from gitops_scaffold.validate import preview as previews
 
     result = _call(
         lambda: previews.preview(repo / target, include_written=include_written),

@@ -7,7 +7,7 @@
 - ``project_permits``: whether an AppProject lets an Application deploy (repository,
   destination, and the Namespace that CreateNamespace=true makes).
 - ``naive_expand``: an independent, pure-Python expansion of the `services` ApplicationSet, to
-  cross-check the Helm-based engine in gitops_scaffold.appset. It understands only what our
+  cross-check the Helm-based engine in gitops_scaffold.validate.argo.expansion. It understands only what our
   template uses: `{{ .a.b }}` and `{{- if <cond> }} / {{- else }} / {{- end }}` with and/or/not.
 - ``CLUSTER_EXTERNAL_SECRET_SCHEMA`` and ``IMAGE_UPDATER_SCHEMA``: closed subsets of the
   external-secrets.io/v1 ExternalSecret and argocd-image-updater 1.0.x ImageUpdater CRDs.

@@ -1,5 +1,5 @@
 """The `services` ApplicationSet expands to exactly the Applications it should, and the offline
-engine (gitops_scaffold.appset) expands ApplicationSets the way Argo CD does.
+engine (gitops_scaffold.validate.argo.expansion) expands ApplicationSets the way Argo CD does.
 
 The first part writes each rendered repository to disk, expands bootstrap/root/service-apps.yaml
 with the engine (Helm's Go templates) and checks every Application against the tree: its
@@ -20,11 +20,12 @@ from typing import Any
 import pytest
 import yaml
 
-from gitops_scaffold import appset
-from gitops_scaffold.appset import ExpansionError, expand, generate_params
 from gitops_scaffold.context import resolve
 from gitops_scaffold.model import Answers
 from gitops_scaffold.render import flatten, render
+from gitops_scaffold.validate.argo import gotemplate
+from gitops_scaffold.validate.argo.common import ExpansionError
+from gitops_scaffold.validate.argo.expansion import expand, generate_params
 from tests.argocd_checks import (
     canonical,
     documents,
@@ -221,17 +222,17 @@ def test_helm_renders_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     root = write_tree(tree, tmp_path / "repo")
     (services,) = documents(tree, SERVICE_APPS)
     calls: list[int] = []
-    real = appset._helm_render
+    real = gotemplate._helm_render
 
     def counting(count: int, *args: Any) -> list[str]:
         calls.append(count)
         return real(count, *args)
 
-    monkeypatch.setattr(appset, "_helm_render", counting)
+    monkeypatch.setattr(gotemplate, "_helm_render", counting)
     apps = expand(services, root)
     assert len(apps) == 40 * 3
     # Few calls (each one costs a chart load), none too big (Helm's cost per call is quadratic).
-    assert calls == [appset.JOBS_PER_RENDER, 120 - appset.JOBS_PER_RENDER]
+    assert calls == [gotemplate.JOBS_PER_RENDER, 120 - gotemplate.JOBS_PER_RENDER]
 
 
 # --- the engine's Argo CD semantics -----------------------------------------------------------

@@ -15,7 +15,7 @@ import yaml
 from typer.testing import CliRunner
 
 from gitops_scaffold.cli import app
-from gitops_scaffold.preview import preview
+from gitops_scaffold.validate.preview import preview
 from tests.argocd_checks import canonical, naive_expand
 from tests.factory import EXAMPLE, init_repo
 

@@ -553,7 +553,7 @@ def test_without_kubernetes_validate_a_clear_note(monkeypatch: pytest.MonkeyPatc
 
 
 def test_bundled_schemas_are_the_tests_schemas_and_keep_their_source_note() -> None:
-    from gitops_scaffold.validate.schemas import bundled_schemas_dir
+    from gitops_scaffold.validate.argo.schemas import bundled_schemas_dir
 
     for name in ("application", "applicationset", "appproject"):
         bundled = json.loads((bundled_schemas_dir() / f"{name}.json").read_text())
@@ -563,7 +563,7 @@ def test_bundled_schemas_are_the_tests_schemas_and_keep_their_source_note() -> N
 
 @pytest.mark.skipif(not SHARED_SCHEMAS.is_dir(), reason="no ../shared/schemas/argocd beside this checkout")
 def test_bundled_schemas_match_the_shared_ones_they_were_derived_into() -> None:
-    from gitops_scaffold.validate.schemas import bundled_schemas_dir
+    from gitops_scaffold.validate.argo.schemas import bundled_schemas_dir
 
     for name in ("application", "applicationset", "appproject"):
         bundled = json.loads((bundled_schemas_dir() / f"{name}.json").read_text())

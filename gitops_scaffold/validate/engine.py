@@ -15,11 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from gitops_scaffold.errors import UserInputError
-from gitops_scaffold.validate.catalog import RULES, finding
-from gitops_scaffold.validate.findings import Finding, Report, Severity
-from gitops_scaffold.validate.helm import Helm, RenderRequest, helm_available
-from gitops_scaffold.validate.loader import Document, Path_, RepoFiles, load_repo
-from gitops_scaffold.validate.model import (
+from gitops_scaffold.validate.argo.helm import Helm, RenderRequest, helm_available
+from gitops_scaffold.validate.argo.loader import Document, Path_, RepoFiles, load_repo
+from gitops_scaffold.validate.argo.objects import (
     App,
     Resource,
     find_clusters,
@@ -27,10 +25,12 @@ from gitops_scaffold.validate.model import (
     production_of,
     self_urls,
 )
-from gitops_scaffold.validate.projects import Project, check_app, check_duplicates, custom_cluster_scoped
+from gitops_scaffold.validate.argo.projects import Project, check_app, check_duplicates, custom_cluster_scoped
+from gitops_scaffold.validate.argo.schemas import ArgoSchemas, kube_schemas
+from gitops_scaffold.validate.argo.sources import SourceResolver
+from gitops_scaffold.validate.catalog import RULES, finding
+from gitops_scaffold.validate.findings import Finding, Report, Severity
 from gitops_scaffold.validate.rules import Context, run_rules
-from gitops_scaffold.validate.schemas import ArgoSchemas, kube_schemas
-from gitops_scaffold.validate.sources import SourceResolver
 
 # A schema error at the same place as one of these more specific findings is left out.
 _SUPERSEDES_SCHEMA = frozenset({"GS011", "GS012", "GS013"})
@@ -76,15 +76,15 @@ def live_generators(generators: Any) -> set[str]:
 
 def expand_appsets(root: Path, docs: list[Document]) -> Expanded:
     """Every ApplicationSet's Applications; a failure is a GS103 finding at the key it names."""
-    from gitops_scaffold import appset
+    from gitops_scaffold.validate.argo import common, expansion
 
     apps: list[App] = []
     findings: list[Finding] = []
     notes: list[str] = []
-    if docs and not appset.engine_available():
+    if docs and not common.engine_available():
         notes.append(
             f"{len(docs)} ApplicationSet(s) not expanded, so their Applications were not checked: "
-            f"{appset.INSTALL_ENGINE}"
+            f"{common.INSTALL_ENGINE}"
         )
         return Expanded(apps, findings, notes)
     for doc in docs:
@@ -96,8 +96,8 @@ def expand_appsets(root: Path, docs: list[Document]) -> Expanded:
             )
             continue
         try:
-            generated = appset.expand(doc.data, root)
-        except appset.ExpansionError as exc:
+            generated = expansion.expand(doc.data, root)
+        except common.ExpansionError as exc:
             findings.append(finding("GS103", doc.file, _line_of_message(doc, exc.message), exc.message))
             continue
         except Exception as exc:  # an engine bug must not hide the rest of the report

@@ -1,6 +1,6 @@
 """`scaffold preview`: the Applications every ApplicationSet of a repository generates, expanded
-offline exactly as the ApplicationSet controller would (``gitops_scaffold.appset``), listed with
-project, cluster, namespace, source path, values files and sync mode.
+offline exactly as the ApplicationSet controller would (``validate.argo.expansion``), listed
+with project, cluster, namespace, source path, values files and sync mode.
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ class Preview:
 
 def preview(target: Path, *, include_written: bool = False) -> Preview:
     """Expand the ApplicationSets in ``target`` (a repository, or one file inside one)."""
+    from gitops_scaffold.validate.argo.loader import load_repo, parse_text
+    from gitops_scaffold.validate.argo.objects import App, find_clusters
     from gitops_scaffold.validate.engine import expand_appsets
     from gitops_scaffold.validate.findings import Severity
-    from gitops_scaffold.validate.loader import load_repo, parse_text
-    from gitops_scaffold.validate.model import App, find_clusters
 
     if not target.exists():
         raise UserInputError(f"{target} does not exist")
@@ -52,11 +52,11 @@ def preview(target: Path, *, include_written: bool = False) -> Preview:
     result = Preview(repo=root)
     result.errors += [f"{p.file}:{p.line}: {p.message}" for p in problems]
     appsets = [d for d in docs if d.is_object and d.is_argo("ApplicationSet")]
-    from gitops_scaffold import appset
+    from gitops_scaffold.validate.argo import common
 
-    if appsets and not appset.engine_available():
+    if appsets and not common.engine_available():
         raise UserInputError(
-            f"preview expands ApplicationSets with Helm's Go templates: {appset.INSTALL_ENGINE}"
+            f"preview expands ApplicationSets with Helm's Go templates: {common.INSTALL_ENGINE}"
         )
     expanded = expand_appsets(root, appsets)
     for f in expanded.findings:  # a failure is an error; generating nothing is worth a note

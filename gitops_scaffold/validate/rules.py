@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitops_scaffold.validate.argo.loader import Document, Path_, RepoFiles
+from gitops_scaffold.validate.argo.objects import RESOURCES_FINALIZERS, App, Production, Resource
+from gitops_scaffold.validate.argo.projects import Project
 from gitops_scaffold.validate.catalog import RULES, Rule, finding
 from gitops_scaffold.validate.findings import Finding
-from gitops_scaffold.validate.loader import Document, Path_, RepoFiles
-from gitops_scaffold.validate.model import RESOURCES_FINALIZERS, App, Production, Resource
-from gitops_scaffold.validate.projects import Project
 
 
 @dataclass
@@ -881,7 +881,7 @@ def _values_of(ctx: Context, rel: str) -> Any:
 
 @rule("GS016")
 def argocd_system_nodes(ctx: Context) -> Iterator[Finding]:
-    from gitops_scaffold.validate.helm import coalesce
+    from gitops_scaffold.validate.argo.helm import coalesce
 
     if _answers(ctx.root).get("argocd", {}).get("system_nodes") is False:
         return  # a deliberate choice, recorded in scaffold.yaml

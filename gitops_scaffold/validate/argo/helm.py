@@ -19,10 +19,10 @@ from typing import Any
 
 import yaml
 
+from gitops_scaffold.validate.argo.loader import Path_, RepoFiles, load_all
+from gitops_scaffold.validate.argo.objects import Resource
 from gitops_scaffold.validate.catalog import RULES
 from gitops_scaffold.validate.findings import Finding, Severity
-from gitops_scaffold.validate.loader import Path_, RepoFiles, load_all
-from gitops_scaffold.validate.model import Resource
 
 _TEMPLATE_ERROR = re.compile(r"([^:\s\"]+\.(?:yaml|yml|tpl|txt|json)):(\d+)(?::\d+)?:?\s+(.*)", re.DOTALL)
 _SCHEMA_AT = re.compile(r"- at '(/[^']*)': ([^\n]*)")

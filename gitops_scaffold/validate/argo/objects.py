@@ -26,7 +26,7 @@ from gitops_scaffold.constants import (
     IN_CLUSTER_NAME,
     IN_CLUSTER_SERVER,
 )
-from gitops_scaffold.validate.loader import Document, ObjectFields, Path_, RepoFiles
+from gitops_scaffold.validate.argo.loader import Document, ObjectFields, Path_, RepoFiles
 
 RESOURCES_FINALIZERS = frozenset(
     {

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from gitops_scaffold.validate.argo.loader import Document
+from gitops_scaffold.validate.argo.objects import App, Clusters, Resource, normalize_git_url
 from gitops_scaffold.validate.catalog import finding
 from gitops_scaffold.validate.findings import Finding
-from gitops_scaffold.validate.loader import Document
-from gitops_scaffold.validate.model import App, Clusters, Resource, normalize_git_url
 
 # Cluster-scoped kinds (group, kind) of Kubernetes and of the add-ons a platform repo installs.
 CLUSTER_SCOPED = frozenset(

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitops_scaffold.errors import UserInputError
+from gitops_scaffold.validate.argo.loader import Path_, dotted
 from gitops_scaffold.validate.catalog import finding
 from gitops_scaffold.validate.findings import Finding
-from gitops_scaffold.validate.loader import Path_, dotted
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError

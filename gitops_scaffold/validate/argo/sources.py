@@ -17,12 +17,12 @@ from typing import Any
 
 import yaml
 
+from gitops_scaffold.validate.argo.helm import Helm, RenderRequest, ValueSource
+from gitops_scaffold.validate.argo.loader import Document, Path_, RepoFiles
+from gitops_scaffold.validate.argo.objects import App, Resource, infer_self_urls, normalize_git_url
+from gitops_scaffold.validate.argo.projects import directory_glob
 from gitops_scaffold.validate.catalog import finding
 from gitops_scaffold.validate.findings import Finding
-from gitops_scaffold.validate.helm import Helm, RenderRequest, ValueSource
-from gitops_scaffold.validate.loader import Document, Path_, RepoFiles
-from gitops_scaffold.validate.model import App, Resource, infer_self_urls, normalize_git_url
-from gitops_scaffold.validate.projects import directory_glob
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
