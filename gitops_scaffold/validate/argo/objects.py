@@ -7,8 +7,6 @@ generates it (the template key that produced the field, or ``templatePatch``).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 import subprocess
@@ -20,12 +18,12 @@ from typing import Any
 import yaml
 
 from gitops_scaffold.constants import (
-    CLUSTER_SECRET_LABEL,
     DEFAULT_ARGOCD_NAMESPACE,
     ENV_LABEL,
     IN_CLUSTER_NAME,
     IN_CLUSTER_SERVER,
 )
+from gitops_scaffold.validate.argo.clusters import cluster_secret
 from gitops_scaffold.validate.argo.loader import Document, ObjectFields, Path_, RepoFiles
 
 RESOURCES_FINALIZERS = frozenset(
@@ -169,31 +167,9 @@ def find_clusters(files: RepoFiles) -> Clusters:
 
 
 def _cluster_entries(doc: Document) -> Iterator[tuple[str, str]]:
-    if doc.kind == "Secret" and doc.group == "":
-        labels = doc.metadata.get("labels") or {}
-        if isinstance(labels, dict) and labels.get(CLUSTER_SECRET_LABEL) == "cluster":
-            data = secret_data(doc.data)
-            yield data.get("name", ""), data.get("server", "")
-    elif doc.kind == "ExternalSecret":
-        template = (doc.spec.get("target") or {}).get("template") or {}
-        labels = (template.get("metadata") or {}).get("labels") or {}
-        if isinstance(labels, dict) and labels.get(CLUSTER_SECRET_LABEL) == "cluster":
-            data = template.get("data") or {}
-            if isinstance(data, dict):
-                yield str(data.get("name", "")), str(data.get("server", ""))
-
-
-def secret_data(secret: dict[str, Any]) -> dict[str, str]:
-    """A Secret's data (base64-decoded where possible) and stringData, as strings."""
-    result: dict[str, str] = {}
-    for key, value in (secret.get("data") or {}).items():
-        try:
-            result[str(key)] = base64.b64decode(str(value), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            result[str(key)] = str(value)
-    for key, value in (secret.get("stringData") or {}).items():
-        result[str(key)] = "" if value is None else str(value)
-    return result
+    secret = cluster_secret(doc.data)
+    if secret is not None:
+        yield secret["name"], secret["server"]
 
 
 # --- which repository is "this one" -------------------------------------------------------

@@ -10,12 +10,11 @@ and ``types.go``): repository URLs are normalised and matched as globs whose ``*
 from __future__ import annotations
 
 import fnmatch
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
+from gitops_scaffold.validate.argo.globs import GOBWAS, GOBWAS_SEPARATED, compile_glob
 from gitops_scaffold.validate.argo.loader import Document
 from gitops_scaffold.validate.argo.objects import App, Clusters, Resource, normalize_git_url
 from gitops_scaffold.validate.catalog import finding
@@ -147,39 +146,7 @@ def _match(pattern: str, value: str) -> bool:
 
 
 def _glob(pattern: str, value: str, *, separator: bool) -> bool:
-    return _compile(pattern, separator).fullmatch(value) is not None
-
-
-@cache
-def _compile(pattern: str, separator: bool) -> re.Pattern[str]:
-    """gobwas/glob syntax: * ** ? [..] {a,b}; with a separator, `*` stays within a segment."""
-    star = "[^/]*" if separator else ".*"
-    out, i = [], 0
-    while i < len(pattern):
-        char = pattern[i]
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        if char == "*":
-            out.append(star)
-        elif char == "?":
-            out.append("[^/]" if separator else ".")
-        elif char == "[" and "]" in pattern[i + 1 :]:
-            end = pattern.index("]", i + 1)
-            body = pattern[i + 1 : end]
-            out.append(
-                "[^" + re.escape(body[1:]) + "]" if body.startswith("!") else "[" + re.escape(body) + "]"
-            )
-            i = end
-        elif char == "{" and "}" in pattern[i + 1 :]:
-            end = pattern.index("}", i + 1)
-            out.append("(?:" + "|".join(re.escape(o) for o in pattern[i + 1 : end].split(",")) + ")")
-            i = end
-        else:
-            out.append(re.escape(char))
-        i += 1
-    return re.compile("".join(out))
+    return compile_glob(pattern, GOBWAS_SEPARATED if separator else GOBWAS).match(value) is not None
 
 
 def directory_glob(pattern: str, value: str) -> bool:

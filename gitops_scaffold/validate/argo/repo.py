@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from gitops_scaffold.constants import (
     CLUSTER_SECRET_LABEL,
 )
+from gitops_scaffold.validate.argo.clusters import cluster_secret
 from gitops_scaffold.validate.argo.common import Json
 
 # --- the repository ------------------------------------------------------------------------
@@ -41,48 +38,10 @@ def cluster_secrets(repo_dir: Path) -> list[Json]:
         except yaml.YAMLError:
             continue
         for doc in documents:
-            secret = _as_cluster_secret(doc)
+            secret = cluster_secret(doc)
             if secret is not None:
                 found.setdefault(secret.pop("secret"), secret)
     return [found[name] for name in sorted(found)]
-
-
-def _as_cluster_secret(doc: Any) -> Json | None:
-    if not isinstance(doc, dict):
-        return None
-    metadata: Json = doc["metadata"] if isinstance(doc.get("metadata"), dict) else {}
-    meta: Json
-    if doc.get("kind") == "Secret" and doc.get("apiVersion") == "v1":
-        meta, data = metadata, dict(_decoded(doc.get("data")))
-        data.update({str(k): "" if v is None else str(v) for k, v in (doc.get("stringData") or {}).items()})
-        secret_name = str(metadata.get("name", ""))
-    elif doc.get("kind") == "ExternalSecret":
-        target = ((doc.get("spec") or {}).get("target") or {})
-        template = target.get("template") or {}
-        meta = template.get("metadata") or {}
-        data = {str(k): str(v) for k, v in (template.get("data") or {}).items()}
-        secret_name = str(target.get("name") or metadata.get("name", ""))
-    else:
-        return None
-    labels = {str(k): str(v) for k, v in (meta.get("labels") or {}).items()}
-    if labels.get(CLUSTER_SECRET_LABEL) != "cluster" or not data.get("server"):
-        return None
-    return {
-        "secret": secret_name,
-        "name": data.get("name", ""),
-        "server": data["server"],
-        "project": data.get("project", ""),
-        "labels": labels,
-        "annotations": {str(k): str(v) for k, v in (meta.get("annotations") or {}).items()},
-    }
-
-
-def _decoded(data: Any) -> Iterator[tuple[str, str]]:
-    for key, value in (data or {}).items() if isinstance(data, dict) else []:
-        try:
-            yield str(key), base64.b64decode(str(value), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            yield str(key), str(value)
 
 
 def repo_files(repo_dir: Path) -> list[str]:
