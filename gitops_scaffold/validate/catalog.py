@@ -426,7 +426,3 @@ _RULES = [
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
-
-
-def finding(rule_id: str, file: str, line: int, message: str, context: str = "") -> Finding:
-    return RULES[rule_id].finding(file, line, message, context)

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from gitops_scaffold.constants import ANSWERS_FILE
 from gitops_scaffold.errors import UserInputError
 
 JSON_SCHEMA_VERSION = 1
@@ -75,7 +76,7 @@ def preview(target: Path, *, include_written: bool = False) -> Preview:
 
 def _repo_root(path: Path) -> Path:
     for parent in path.parents:
-        if (parent / ".git").exists() or (parent / "scaffold.yaml").is_file():
+        if (parent / ".git").exists() or (parent / ANSWERS_FILE).is_file():
             return parent
     return path.parent
 

@@ -21,7 +21,7 @@ import yaml
 
 from gitops_scaffold.validate.argo.loader import Path_, RepoFiles, load_all
 from gitops_scaffold.validate.argo.objects import Resource
-from gitops_scaffold.validate.catalog import RULES
+from gitops_scaffold.validate.catalog import HELM_LINT, HELM_RENDER, Rule
 from gitops_scaffold.validate.findings import Finding, Severity
 
 _TEMPLATE_ERROR = re.compile(r"([^:\s\"]+\.(?:yaml|yml|tpl|txt|json)):(\d+)(?::\d+)?:?\s+(.*)", re.DOTALL)
@@ -115,11 +115,11 @@ class Helm:
         except (helm_python.HelmChartLoadError, helm_python.HelmChartInvalidError) as exc:
             if not self._lint(request, values):  # lint names the problem better, when it can
                 self.findings.append(
-                    self._locate_error("GS111", request, "Chart.yaml", str(exc), Severity.error)
+                    self._locate_error(HELM_LINT, request, "Chart.yaml", str(exc), Severity.error)
                 )
             return None
         except helm_python.HelmError as exc:
-            self.findings.append(self._locate_error("GS112", request, "", str(exc), Severity.error))
+            self.findings.append(self._locate_error(HELM_RENDER, request, "", str(exc), Severity.error))
             return None
         self._lint(request, values)
         return self._parse(request, manifests)
@@ -143,7 +143,7 @@ class Helm:
             reported = True
             self.findings.append(
                 self._locate_error(
-                    "GS111",
+                    HELM_LINT,
                     request,
                     str(message.get("path", "")),
                     text,
@@ -164,7 +164,7 @@ class Helm:
                 docs = [d for d in load_all(text) if isinstance(d, dict)]
             except yaml.YAMLError as exc:
                 self.findings.append(
-                    RULES["GS112"].finding(rel, 0, f"renders invalid YAML: {exc}", request.context)
+                    HELM_RENDER.finding(rel, 0, f"renders invalid YAML: {exc}", request.context)
                 )
                 continue
             for doc in docs:
@@ -179,7 +179,7 @@ class Helm:
         return inner if chart in {"", "."} else f"{chart}/{inner}"
 
     def _locate_error(
-        self, rule: str, request: RenderRequest, path: str, text: str, severity: Severity
+        self, rule: Rule, request: RenderRequest, path: str, text: str, severity: Severity
     ) -> Finding:
         """Point a Helm error at the template line it names, or the values key it blames."""
         message = " ".join(text.split())
@@ -187,13 +187,13 @@ class Helm:
         if match:
             rel = self._template_file(request.chart, match.group(1))
             line = int(match.group(2))
-            return _with(RULES[rule].finding(rel, line, f"{message}", request.context), severity)
+            return _with(rule.finding(rel, line, f"{message}", request.context), severity)
         at = _SCHEMA_AT.search(text)
         if at:
             pointer = tuple(p for p in at.group(1).split("/") if p)
             file, line = self._values_line(request, pointer)
             return _with(
-                RULES[rule].finding(
+                rule.finding(
                     file,
                     line,
                     f"values fail {request.chart}/values.schema.json at {at.group(1)}: {at.group(2)}",
@@ -204,7 +204,7 @@ class Helm:
         where = f"{request.chart}/{path}" if path and not path.startswith("/") else request.chart
         if path.startswith("templates") or not path:
             where = f"{request.chart}/Chart.yaml"
-        return _with(RULES[rule].finding(where, 0, message, request.context), severity)
+        return _with(rule.finding(where, 0, message, request.context), severity)
 
     def _values_line(self, request: RenderRequest, pointer: tuple[str, ...]) -> tuple[str, int]:
         """The last values file that sets ``pointer`` (or its nearest parent), and the line."""

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from gitops_scaffold.validate.catalog import finding
+from gitops_scaffold.validate.catalog import YAML
 from gitops_scaffold.validate.findings import Finding
 
 Path_ = tuple[str | int, ...]
@@ -137,7 +137,7 @@ def load_repo(root: Path) -> RepoFiles:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            repo.problems.append(finding("GS100", rel, 0, f"cannot read the file: {exc}"))
+            repo.problems.append(YAML.finding(rel, 0, f"cannot read the file: {exc}"))
             continue
         docs, problems = parse_text(text, rel)
         repo.documents += docs
@@ -184,9 +184,9 @@ def parse_text(text: str, rel: str) -> tuple[list[Document], list[Finding]]:
                 docs.append(Document(rel, index, node.start_mark.line + 1, data, positions))
             index += 1
     except yaml.MarkedYAMLError as exc:
-        problems.append(finding("GS100", rel, *_syntax_error(exc)))
+        problems.append(YAML.finding(rel, *_syntax_error(exc)))
     except yaml.YAMLError as exc:
-        problems.append(finding("GS100", rel, 0, f"YAML error: {exc}"))
+        problems.append(YAML.finding(rel, 0, f"YAML error: {exc}"))
     finally:
         loader.dispose()
     return docs, problems
@@ -217,8 +217,7 @@ def _walk(node: yaml.Node, path: Path_, out: dict[Path_, int], problems: list[Fi
                 continue
             if key in seen:
                 problems.append(
-                    finding(
-                        "GS100",
+                    YAML.finding(
                         rel,
                         key_node.start_mark.line + 1,
                         f"duplicate key {key!r} in {_dotted(path) or 'the document'}: Kubernetes and "

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gitops_scaffold.constants import (
     DEFAULT_ARGOCD_NAMESPACE,
     ENV_LABEL,
@@ -25,6 +23,7 @@ from gitops_scaffold.constants import (
 )
 from gitops_scaffold.validate.argo.clusters import cluster_secret
 from gitops_scaffold.validate.argo.loader import Document, ObjectFields, Path_, RepoFiles
+from gitops_scaffold.validate.scaffold_answers import read_answers
 
 RESOURCES_FINALIZERS = frozenset(
     {
@@ -188,15 +187,9 @@ def normalize_git_url(url: str) -> str:
 def self_urls(root: Path, explicit: list[str]) -> set[str]:
     """URLs that name this repository: --repo-url, scaffold.yaml's repo.url, git remotes."""
     urls = {normalize_git_url(u) for u in explicit}
-    answers = root / "scaffold.yaml"
-    if answers.is_file():
-        try:
-            data = yaml.safe_load(answers.read_text(encoding="utf-8"))
-            url = ((data or {}).get("repo") or {}).get("url")
-            if isinstance(url, str):
-                urls.add(normalize_git_url(url))
-        except (yaml.YAMLError, OSError, AttributeError):
-            pass
+    answers = read_answers(root)
+    if answers is not None and answers.repo_url is not None:
+        urls.add(normalize_git_url(answers.repo_url))
     # Only the remotes of this very repository: a folder inside another checkout (a fixture,
     # a monorepo subfolder) is not named by the enclosing repository's URL.
     remotes = _git(root, "remote", "-v") if (root / ".git").exists() else ""
@@ -282,20 +275,10 @@ def production_of(root: Path, pattern: str | None) -> Production:
         from gitops_scaffold.errors import UserInputError
 
         raise UserInputError(f"--production: {pattern!r} is not a regular expression ({exc})") from None
-    answers = root / "scaffold.yaml"
-    if not answers.is_file():
+    answers = read_answers(root)
+    if answers is None:
         return Production(None, compiled)
-    try:
-        data = yaml.safe_load(answers.read_text(encoding="utf-8")) or {}
-        envs = [e for e in data.get("environments") or [] if isinstance(e, dict)]
-    except (yaml.YAMLError, OSError, AttributeError):
-        return Production(None, compiled)
-    names: set[str] = set()
-    for index, env in enumerate(envs):
-        explicit = env.get("production")
-        if explicit is True or (explicit is None and index == len(envs) - 1):
-            names.add(str(env.get("name")))
-    return Production(names, compiled)
+    return Production(answers.production_environments(), compiled)
 
 
 def short(value: Any, limit: int = 80) -> str:

@@ -17,7 +17,13 @@ from typing import Any
 from gitops_scaffold.validate.argo.globs import GOBWAS, GOBWAS_SEPARATED, compile_glob
 from gitops_scaffold.validate.argo.loader import Document
 from gitops_scaffold.validate.argo.objects import App, Clusters, Resource, normalize_git_url
-from gitops_scaffold.validate.catalog import finding
+from gitops_scaffold.validate.catalog import (
+    DUPLICATE_NAME,
+    PROJECT_DESTINATION_DENIED,
+    PROJECT_KIND_DENIED,
+    PROJECT_MISSING,
+    PROJECT_SOURCE_DENIED,
+)
 from gitops_scaffold.validate.findings import Finding
 
 # Cluster-scoped kinds (group, kind) of Kubernetes and of the add-ons a platform repo installs.
@@ -185,8 +191,7 @@ def check_app(
     if project is None:
         known = ", ".join(sorted(projects)) or "none"
         out.append(
-            finding(
-                "GS104",
+            PROJECT_MISSING.finding(
                 app.file,
                 app.locate(("spec", "project")),
                 f"{app.name}: project {app.project!r} does not exist (defined: {known})",
@@ -199,8 +204,7 @@ def check_app(
         url = str(source.get("repoURL") or "")
         if url and not project.source_permitted(url):
             out.append(
-                finding(
-                    "GS105",
+                PROJECT_SOURCE_DENIED.finding(
                     app.file,
                     app.locate((*path, "repoURL")),
                     f"{app.name}: repository {url} is not permitted in project {project.name} "
@@ -220,8 +224,7 @@ def _check_destination(app: App, project: Project, clusters: Clusters) -> list[F
     namespace = str(dest.get("namespace") or "")
     if server and name:
         return [
-            finding(
-                "GS106",
+            PROJECT_DESTINATION_DENIED.finding(
                 app.file,
                 where,
                 f"{app.name}: destination sets both server and name; Argo CD accepts only one",
@@ -230,14 +233,13 @@ def _check_destination(app: App, project: Project, clusters: Clusters) -> list[F
         ]
     if not server and not name:
         return [
-            finding(
-                "GS106", app.file, where, f"{app.name}: destination has neither server nor name", app.context
+            PROJECT_DESTINATION_DENIED.finding(
+                app.file, where, f"{app.name}: destination has neither server nor name", app.context
             )
         ]
     if name and name not in clusters.by_name and clusters.declared:
         return [
-            finding(
-                "GS106",
+            PROJECT_DESTINATION_DENIED.finding(
                 app.file,
                 app.locate(("spec", "destination", "name")),
                 f"{app.name}: no cluster named {name!r} is declared in the repository "
@@ -249,8 +251,7 @@ def _check_destination(app: App, project: Project, clusters: Clusters) -> list[F
     if not project.destination_permitted(resolved, name, namespace):
         target = f"{server or name}, namespace {namespace or '(none)'}"
         return [
-            finding(
-                "GS106",
+            PROJECT_DESTINATION_DENIED.finding(
                 app.file,
                 where,
                 f"{app.name}: destination {target} is not permitted in project {project.name} "
@@ -275,8 +276,7 @@ def _check_kinds(
         and not project.kind_permitted("", "Namespace", namespaced=False, name=namespace)
     ):
         out.append(
-            finding(
-                "GS107",
+            PROJECT_KIND_DENIED.finding(
                 app.file,
                 app.locate(("spec", "syncPolicy", "syncOptions")),
                 f"{app.name}: CreateNamespace=true creates Namespace {namespace!r}, which project "
@@ -290,8 +290,7 @@ def _check_kinds(
         if not project.kind_permitted(resource.group, resource.kind, namespaced, resource.name):
             listing = "namespaceResourceWhitelist/Blacklist" if namespaced else "clusterResourceWhitelist"
             out.append(
-                finding(
-                    "GS107",
+                PROJECT_KIND_DENIED.finding(
                     resource.file,
                     resource.locate(("kind",)),
                     f"{label} {resource.name!r} is not permitted in project {project.name} ({listing}; "
@@ -303,8 +302,7 @@ def _check_kinds(
         ns = str(resource.metadata.get("namespace") or namespace)
         if namespaced and ns != namespace and not project.destination_permitted(server, name, ns):
             out.append(
-                finding(
-                    "GS106",
+                PROJECT_DESTINATION_DENIED.finding(
                     resource.file,
                     resource.locate(("metadata", "namespace")),
                     f"{label} {resource.name!r} goes to namespace {ns!r}, which project {project.name} "
@@ -323,8 +321,7 @@ def check_duplicates(apps: list[App], docs: list[Document]) -> list[Finding]:
         here = f"{app.file}:{app.locate(('metadata', 'name'))}"
         if key in seen and seen[key] != here:
             out.append(
-                finding(
-                    "GS110",
+                DUPLICATE_NAME.finding(
                     app.file,
                     app.locate(("metadata", "name")),
                     f"Application {app.name!r} (namespace {app.namespace}) is also defined at {seen[key]}",
@@ -343,8 +340,7 @@ def check_duplicates(apps: list[App], docs: list[Document]) -> list[Finding]:
             # file applied by hand and its managed copy); different content is a fight.
             if first is not None and not (kind == "AppProject" and first.data == doc.data):
                 out.append(
-                    finding(
-                        "GS110",
+                    DUPLICATE_NAME.finding(
                         doc.file,
                         doc.line_of(("metadata", "name")),
                         f"{kind} {doc.name!r} is also defined, differently, at {first.file}:{first.line}"

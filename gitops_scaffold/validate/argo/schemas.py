@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitops_scaffold.errors import UserInputError
 from gitops_scaffold.validate.argo.loader import Path_, dotted
-from gitops_scaffold.validate.catalog import finding
+from gitops_scaffold.validate.catalog import ARGOCD_SCHEMA, KUBERNETES_SCHEMA, Rule
 from gitops_scaffold.validate.findings import Finding
 
 if TYPE_CHECKING:
@@ -116,11 +116,11 @@ class ArgoSchemas:
             close = difflib.get_close_matches(str(kind), [*ARGO_KINDS, *OTHER_ARGOPROJ_KINDS], n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             return [
-                finding(
-                    "GS101", file, locate(("kind",)), f"kind: {kind!r} is no argoproj.io kind{hint}", context
+                ARGOCD_SCHEMA.finding(
+                    file, locate(("kind",)), f"kind: {kind!r} is no argoproj.io kind{hint}", context
                 )
             ]
-        return _findings(self.validator(str(kind)).iter_errors(data), "GS101", file, locate, context)
+        return _findings(self.validator(str(kind)).iter_errors(data), ARGOCD_SCHEMA, file, locate, context)
 
 
 class KubeSchemas:
@@ -182,7 +182,7 @@ class KubeSchemas:
         if validator is None:
             self.unknown.add(f"{data.get('kind')} ({data.get('apiVersion')})")
             return []
-        return _findings(validator.iter_errors(data), "GS102", file, locate, context)
+        return _findings(validator.iter_errors(data), KUBERNETES_SCHEMA, file, locate, context)
 
 
 def kube_schemas(version: str | None) -> tuple[KubeSchemas | None, str | None]:
@@ -208,12 +208,12 @@ def _key(version: str) -> tuple[int, ...]:
 
 
 def _findings(
-    errors: Iterator[ValidationError], rule: str, file: str, locate: Locate, context: str
+    errors: Iterator[ValidationError], rule: Rule, file: str, locate: Locate, context: str
 ) -> list[Finding]:
     out: list[Finding] = []
     for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
         path, message = describe(error)
-        out.append(finding(rule, file, locate(path), message, context))
+        out.append(rule.finding(file, locate(path), message, context))
         if len(out) >= MAX_ERRORS_PER_OBJECT:
             break
     return out

@@ -21,7 +21,7 @@ from gitops_scaffold.validate.argo.helm import Helm, RenderRequest, ValueSource
 from gitops_scaffold.validate.argo.loader import Document, Path_, RepoFiles
 from gitops_scaffold.validate.argo.objects import App, Resource, infer_self_urls, normalize_git_url
 from gitops_scaffold.validate.argo.projects import directory_glob
-from gitops_scaffold.validate.catalog import finding
+from gitops_scaffold.validate.catalog import SOURCE_PATH_MISSING, VALUES_FILE_MISSING
 from gitops_scaffold.validate.findings import Finding
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -86,8 +86,7 @@ class SourceResolver:
             path = str(source.get("path") or ".").strip("/") or "."
             if ".." in Path(path).parts or not (self.root / path).is_dir():
                 self.findings.append(
-                    finding(
-                        "GS108",
+                    SOURCE_PATH_MISSING.finding(
                         app.file,
                         app.locate((*key, "path")),
                         f"{app.name}: source path {path!r} does not exist in this repository",
@@ -123,8 +122,7 @@ class SourceResolver:
                 ref_source = refs.get(ref)
                 if ref_source is None:
                     self.findings.append(
-                        finding(
-                            "GS109",
+                        VALUES_FILE_MISSING.finding(
                             app.file,
                             app.locate((*key, "helm", "valueFiles", index)),
                             f"{app.name}: values file {name!r} refers to ${ref}, but no source has "
@@ -145,8 +143,7 @@ class SourceResolver:
             if rel.startswith("../") or not (self.root / rel).is_file():
                 if not ignore_missing:
                     self.findings.append(
-                        finding(
-                            "GS109",
+                        VALUES_FILE_MISSING.finding(
                             app.file,
                             app.locate((*key, "helm", "valueFiles", index)),
                             f"{app.name}: values file {name!r} does not exist ({rel})",
