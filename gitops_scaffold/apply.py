@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
+from gitops_scaffold import disk
 from gitops_scaffold.constants import ANSWERS_FILE, JOURNAL
 from gitops_scaffold.errors import RepoLockedError, ScaffoldError
 
@@ -105,7 +106,7 @@ def recover(repo: Path) -> bool:
 
 def apply_writes(repo: Path, writes: dict[str, str | None]) -> list[str]:
     """Write (text) or delete (None) each path; all or nothing. Returns the paths changed."""
-    moves = [(p, t) for p, t in sorted(writes.items(), key=_answers_last) if _differs(repo, p, t)]
+    moves = [(p, t) for p, t in sorted(writes.items(), key=_answers_last) if disk.differs(repo, p, t)]
     if not moves:
         return []
     folder = work_dir(repo)
@@ -154,16 +155,6 @@ def apply_writes(repo: Path, writes: dict[str, str | None]) -> list[str]:
 
 def _answers_last(item: tuple[str, str | None]) -> tuple[int, str]:
     return (1 if item[0] == ANSWERS_FILE else 0, item[0])
-
-
-def _differs(repo: Path, path: str, text: str | None) -> bool:
-    target = repo / path
-    if text is None:
-        return target.exists()
-    try:
-        return target.read_bytes() != text.encode("utf-8")
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return True
 
 
 def _check_inside(repo: Path, path: str) -> None:
@@ -242,10 +233,7 @@ def unified_diff(repo: Path, writes: dict[str, str | None], color: bool = False)
     """The whole plan as one unified diff, paths relative to the repo (a/ and b/)."""
     chunks: list[str] = []
     for path, text in sorted(writes.items()):
-        try:
-            old = (repo / path).read_text(encoding="utf-8")
-        except (FileNotFoundError, NotADirectoryError):
-            old = None
+        old = disk.read_text(repo, path)
         if old == text:
             continue
         diff = difflib.unified_diff(

@@ -16,6 +16,7 @@ from gitops_scaffold.state import load_record, recorded_keys
 
 def status(repo: Path) -> Status:
     from gitops_scaffold import __version__
+    from gitops_scaffold.disk import UndecodableFileError
     from gitops_scaffold.merge import has_conflict_markers
     from gitops_scaffold.plan import read_current
     from gitops_scaffold.state import answers_digest, load_meta, templates_digest
@@ -34,7 +35,11 @@ def status(repo: Path) -> Status:
     records = {key: load_record(repo, key) or {} for key in recorded_keys(repo)}
     for files in records.values():
         for path, base in sorted(files.items()):
-            current = read_current(repo, path)
+            try:
+                current = read_current(repo, path)
+            except UndecodableFileError:  # not what the scaffold wrote: changed by the user
+                report.modified.append(path)
+                continue
             if current is None:
                 report.deleted.append(path)
             elif current != base:
