@@ -19,7 +19,6 @@ import errno
 import json
 import os
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
@@ -56,33 +55,30 @@ def _git_dir(repo: Path) -> Path | None:
 
 @contextlib.contextmanager
 def locked(repo: Path, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
-    """Hold the repository lock; wait a little for another command, then fail clearly."""
-    import fcntl
+    """Hold the repository lock; wait a little for another command, then fail clearly.
+
+    filelock takes an OS lock on the file (flock, or msvcrt's on Windows), so a killed command
+    never leaves the repository locked.
+    """
+    from filelock import FileLock, Timeout
 
     folder = work_dir(repo)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle = (folder / "lock").open("a+")
+        lock = FileLock(folder / "lock", timeout=wait_seconds)
+        lock.acquire(poll_interval=0.1)
+    except Timeout:
+        raise RepoLockedError(
+            f"{repo}: another scaffold command is working on this repository; "
+            "run this one again when it has finished"
+        ) from None
     except OSError as exc:
         raise WriteError(f"{repo}: cannot write here ({exc.strerror}); nothing was changed") from None
-    with handle:
-        deadline = time.monotonic() + wait_seconds
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise RepoLockedError(
-                        f"{repo}: another scaffold command is working on this repository; "
-                        "run this one again when it has finished"
-                    ) from None
-                time.sleep(0.1)
-        try:
-            recover(repo)
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    try:
+        recover(repo)
+        yield
+    finally:
+        lock.release()
 
 
 def recover(repo: Path) -> bool:
@@ -123,12 +119,13 @@ def apply_writes(repo: Path, writes: dict[str, str | None]) -> list[str]:
             staged = staging / str(index)
             with staged.open("w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
+                handle.flush()
+                # Each staged file reaches the disk before the commit point, so after a power
+                # cut the journal never names a file whose content was lost (only what this
+                # command wrote is flushed, not the whole machine's caches).
+                os.fsync(handle.fileno())
             _keep_mode(repo / path, staged)
             journal_moves.append([path, str(index)])
-        # One flush of everything staged before the commit point, rather than an fsync per
-        # file (thousands in a large repo): after a power cut the journal never names a
-        # file whose content did not reach the disk.
-        os.sync()
         pending = folder / (JOURNAL + ".tmp")
         with pending.open("w", encoding="utf-8") as handle:
             json.dump({"moves": journal_moves}, handle)

@@ -14,7 +14,9 @@ runner = CliRunner()
 
 
 @pytest.mark.parametrize("dry_run", [False, True], ids=["apply", "dry-run"])
-def test_a_non_utf8_byte_in_the_generated_readme_is_one_line_and_exit_2(tmp_path: Path, dry_run: bool) -> None:
+def test_a_non_utf8_byte_in_the_generated_readme_is_one_line_and_exit_2(
+    tmp_path: Path, dry_run: bool
+) -> None:
     repo = init_repo(tmp_path)
     readme = repo / "README.md"
     readme.write_bytes(readme.read_bytes() + b"\nna\xefve\n")
