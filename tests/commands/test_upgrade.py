@@ -201,7 +201,7 @@ def test_status_json_through_the_cli(repo: Path) -> None:
 
 # --- a repo written by an earlier gitops-scaffold (tests/resources/repo-0.1.0-dev) ----------
 
-OLD_REPO = Path(__file__).parent / "resources" / "repo-0.1.0-dev"
+OLD_REPO = Path(__file__).parents[1] / "resources" / "repo-0.1.0-dev"
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from gitops_scaffold.validate.preview import preview
 from tests.argocd_checks import canonical, naive_expand
 from tests.factory import EXAMPLE, init_repo
 
-RESOURCES = Path(__file__).parent / "resources"
+RESOURCES = Path(__file__).parents[1] / "resources"
 EXAMPLE_APPS = RESOURCES / "example-apps"
 SERVICE_APPS = "bootstrap/root/service-apps.yaml"
 runner = CliRunner()
