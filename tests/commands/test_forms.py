@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from gitops_scaffold.cli import app
@@ -52,3 +53,22 @@ def test_data_and_validate_take_the_repository_with_dash_c(tmp_path: Path) -> No
     assert data.exit_code == 0 and json.loads(data.stdout)["scaffold"]["repo"]["url"]
     report = runner.invoke(app, ["validate", "-C", str(repo), "--no-helm", "-o", "json"])
     assert json.loads(report.stdout)["repo"] == str(repo.resolve())
+
+
+def test_a_bug_ends_in_one_line_naming_a_crash_log_in_the_user_cache_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitops_scaffold.commands import status as status_command
+
+    def broken(repo: Path) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(status_command, "status", broken)
+    result = runner.invoke(app, ["status", "-o", "json"])
+    assert result.exit_code == 3
+    assert json.loads(result.stdout)["exit_code"] == 3
+    (line,) = result.stderr.strip().splitlines()
+    assert "this is a bug" in line
+    (log,) = (tmp_path / "cache" / "gitops-scaffold").glob("crash-*.log")
+    assert str(log) in line and "RuntimeError: boom" in log.read_text()
