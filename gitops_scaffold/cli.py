@@ -6,22 +6,27 @@ Heavy modules (Jinja, Copier, Helm, pydantic models) are imported inside the com
 
 from __future__ import annotations
 
-import os
 import sys
-import traceback
-from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gitops_scaffold import __version__
+from gitops_scaffold import __version__, cli_check
+from gitops_scaffold.cli_support import (
+    DryRunOption,
+    ForceOption,
+    OutputFormat,
+    OutputOption,
+    QuietOption,
+    RepoOption,
+    WorkDirOption,
+    call,
+    run,
+)
 
 if TYPE_CHECKING:
     from gitops_scaffold.result import Result
-
-T = TypeVar("T")
 
 app = typer.Typer(
     name="scaffold",
@@ -38,34 +43,6 @@ app = typer.Typer(
 )
 
 
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
-
-
-RepoOption = Annotated[
-    Path,
-    typer.Option(
-        "--repo", "-C", help="The scaffolded repository (default: the current directory).", file_okay=False
-    ),
-]
-WorkDirOption = Annotated[
-    Path,
-    typer.Option(
-        "--repo", "-C", help="Run as if started in this folder (paths are relative to it).", file_okay=False
-    ),
-]
-DryRunOption = Annotated[
-    bool, typer.Option("--dry-run", help="Print a unified diff of what would change; write nothing.")
-]
-OutputOption = Annotated[
-    OutputFormat, typer.Option("--output", "-o", help="text for people, json for scripts.")
-]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")]
-ForceOption = Annotated[
-    bool, typer.Option("--force", help="Remove generated files even where you edited them.")
-]
-
 
 def _version(value: bool) -> None:
     if value:
@@ -81,72 +58,6 @@ def _main(
     ] = False,
 ) -> None:
     """Write and grow a gitops-config repository for Argo CD + Helm."""
-
-
-def _call(action: Callable[[], T], command: str = "scaffold", json_errors: bool = False) -> T:
-    """Call the core, mapping its errors to a message and the documented exit code.
-
-    With ``json_errors`` (``-o json``) the error is also a JSON object on stdout, so a script
-    reading stdout always gets JSON; the exit code is the same either way.
-    """
-    from gitops_scaffold import output
-    from gitops_scaffold.errors import EXIT_INTERRUPTED, ScaffoldError
-
-    try:
-        return action()
-    except ScaffoldError as exc:
-        _fail(output.error_text(exc.message), exc.message, exc.exit_code, command, json_errors)
-    except KeyboardInterrupt:
-        _fail("scaffold: interrupted", "interrupted", EXIT_INTERRUPTED, command, json_errors)
-    except Exception:  # a bug must still end in a message and a log
-        _internal_error(command, json_errors)
-
-
-def _fail(text: str, message: str, exit_code: int, command: str, json_errors: bool) -> NoReturn:
-    from gitops_scaffold import output
-
-    typer.echo(text, err=True)
-    if json_errors:
-        typer.echo(output.error_json(command, message, exit_code))
-    raise typer.Exit(exit_code)
-
-
-def _run(action: Callable[[], Result], output: OutputFormat, quiet: bool, command: str) -> None:
-    """Call the core; print the result; exit with the result's code."""
-    result = _call(action, command, json_errors=output is OutputFormat.json)
-    _print(result, output, quiet)
-    raise typer.Exit(result.exit_code)
-
-
-def _print(result: Result, output: OutputFormat, quiet: bool) -> None:
-    from gitops_scaffold import output as render_output
-
-    if output is OutputFormat.json:
-        typer.echo(render_output.as_json(result))
-        return
-    if result.dry_run and result.diff:
-        typer.echo(result.diff, nl=False)
-    if not quiet or result.exit_code:
-        typer.echo(render_output.summary(result, color=_color()))
-
-
-def _color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
-def _internal_error(command: str, json_errors: bool) -> NoReturn:
-    from gitops_scaffold.errors import EXIT_INTERNAL
-    from gitops_scaffold.output import crash_log_path
-
-    log = crash_log_path()
-    try:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(traceback.format_exc(), encoding="utf-8")
-        where = f"; the details are in {log}"
-    except OSError:
-        where = ""
-    message = f"internal error ({sys.exc_info()[1]!r}); this is a bug, please report it{where}"
-    _fail(f"scaffold: {message}", message, EXIT_INTERNAL, command, json_errors)
 
 
 @app.command(epilog="Example: scaffold init gitops-config --answers examples/platform/scaffold.yaml --commit")
@@ -167,7 +78,7 @@ def init(
         answers_path = answers if answers is not None else _questionnaire(dest)
         return init_command.init(dest, answers_path, dry_run=dry_run, commit=commit)
 
-    _run(action, output, quiet, "init")
+    run(action, output, quiet, "init")
 
 
 def _questionnaire(dest: Path) -> Path:
@@ -206,7 +117,7 @@ def add_service(
     """Add a service: its Helm chart, a values file per environment, its Applications."""
     from gitops_scaffold.commands import grow
 
-    _run(
+    run(
         lambda: grow.add_service(
             repo,
             name,
@@ -251,7 +162,7 @@ def add_env(
     """Add an environment in the promotion order: values files, projects, Applications."""
     from gitops_scaffold.commands import grow
 
-    _run(
+    run(
         lambda: grow.add_env(
             repo,
             name,
@@ -281,7 +192,7 @@ def add_team(
     """Add a team: an AppProject per environment and RBAC roles bound to its groups."""
     from gitops_scaffold.commands import grow
 
-    _run(lambda: grow.add_team(repo, name, group, admin=admin, dry_run=dry_run), output, quiet, "add-team")
+    run(lambda: grow.add_team(repo, name, group, admin=admin, dry_run=dry_run), output, quiet, "add-team")
 
 
 @app.command(
@@ -302,7 +213,7 @@ def add_cluster(
     """Register a cluster with Argo CD, with no credential in Git."""
     from gitops_scaffold.commands import grow
 
-    _run(
+    run(
         lambda: grow.add_cluster(
             repo,
             name,
@@ -329,7 +240,7 @@ def remove_service(
     """Remove a service and the files the scaffold wrote for it (never files you added)."""
     from gitops_scaffold.commands import grow
 
-    _run(
+    run(
         lambda: grow.remove_service(repo, name, force=force, dry_run=dry_run), output, quiet, "remove-service"
     )
 
@@ -346,7 +257,7 @@ def remove_env(
     """Remove an environment: its values files, projects and Applications."""
     from gitops_scaffold.commands import grow
 
-    _run(lambda: grow.remove_env(repo, name, force=force, dry_run=dry_run), output, quiet, "remove-env")
+    run(lambda: grow.remove_env(repo, name, force=force, dry_run=dry_run), output, quiet, "remove-env")
 
 
 @app.command(epilog="Example: scaffold render --dry-run")
@@ -359,7 +270,7 @@ def render(
     """Re-render every generated file from scaffold.yaml (after you edit the answers)."""
     from gitops_scaffold.commands import grow
 
-    _run(lambda: grow.render_repo(repo, dry_run=dry_run), output, quiet, "render")
+    run(lambda: grow.render_repo(repo, dry_run=dry_run), output, quiet, "render")
 
 
 @app.command(epilog="Example: scaffold upgrade --argocd-chart 10.2.0 --dry-run")
@@ -389,7 +300,7 @@ def upgrade(
             pins[name.strip()] = version.strip()
         return upgrade_command.upgrade(repo, argocd_chart=argocd_chart, addon_charts=pins, dry_run=dry_run)
 
-    _run(action, output, quiet, "upgrade")
+    run(action, output, quiet, "upgrade")
 
 
 @app.command(epilog="Example: scaffold status || echo 'run scaffold upgrade'")
@@ -403,7 +314,7 @@ def status(
     from gitops_scaffold.commands import status as status_command
 
     as_json = output is OutputFormat.json
-    report = _call(lambda: status_command.status(repo), command="status", json_errors=as_json)
+    report = call(lambda: status_command.status(repo), command="status", json_errors=as_json)
     if output is OutputFormat.json:
         typer.echo(render_output.status_json(report))
     else:
@@ -435,134 +346,14 @@ def data(
 
     from gitops_scaffold.commands import data as data_command
 
-    resolved = _call(lambda: data_command.print_data(repo / answers), command="data")
+    resolved = call(lambda: data_command.print_data(repo / answers), command="data")
     typer.echo(json.dumps({"scaffold": resolved}, indent=2))
 
 
-class ReportFormat(StrEnum):
-    text = "text"
-    json = "json"
-    sarif = "sarif"
+# --- the check half ---------------------------------------------------------------------------
 
-
-class FailOn(StrEnum):
-    error = "error"
-    warning = "warning"
-    info = "info"
-    never = "never"
-
-
-@app.command("validate", epilog="Example: scaffold validate .")
-def validate_command(
-    directory: Annotated[
-        Path,
-        typer.Argument(help="The repository to check (default: the current directory).", file_okay=False),
-    ] = Path(),
-    output: Annotated[
-        ReportFormat,
-        typer.Option("--output", "-o", help="text for people, json for scripts, sarif for code scanning."),
-    ] = ReportFormat.text,
-    report_format: Annotated[
-        ReportFormat | None, typer.Option("--format", "-f", hidden=True, help="The same as --output.")
-    ] = None,
-    fail_on: Annotated[
-        FailOn, typer.Option("--fail-on", help="Exit 1 when a finding has this severity or worse.")
-    ] = FailOn.warning,
-    schemas: Annotated[
-        Path | None,
-        typer.Option("--schemas", help="Argo CD JSON Schemas to use (default: the bundled v3.5.1 set).",
-                     file_okay=False, exists=True),
-    ] = None,
-    helm: Annotated[
-        bool | None,
-        typer.Option("--helm/--no-helm", help="Lint and render charts with Helm (default: when installed)."),
-    ] = None,
-    kube_version: Annotated[
-        str | None, typer.Option("--kube-version", help="Kubernetes version of the schemas, e.g. 1.33.")
-    ] = None,
-    repo_url: Annotated[
-        list[str] | None,
-        typer.Option("--repo-url", help="A URL Applications use for this repository (repeatable)."),
-    ] = None,
-    production: Annotated[
-        str | None, typer.Option("--production", help="Regex matching production Applications' names.")
-    ] = None,
-    ignore: Annotated[
-        list[str] | None, typer.Option("--ignore", help="Skip a rule by id, e.g. GS016 (repeatable).")
-    ] = None,
-    rules: Annotated[bool, typer.Option("--rules", help="Explain every rule and exit.")] = False,
-    repo: WorkDirOption = Path(),
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Text form: print only when something fails the run.")
-    ] = False,
-) -> None:
-    """Check a gitops repository the way Argo CD will see it: schemas, ApplicationSets,
-    projects, paths, Helm charts and lint rules; offline."""
-    from gitops_scaffold.validate import Options, Severity, reporters, validate
-
-    report_format = report_format or output  # --format: the name of the first release
-    if rules:
-        typer.echo(reporters.rules_text())
-        raise typer.Exit(0)
-    options = Options(
-        schemas=schemas,
-        helm=helm,
-        kube_version=kube_version,
-        repo_urls=list(repo_url or []),
-        production=production,
-        ignore={i.strip().upper() for i in ignore or [] if i.strip()},
-    )
-    as_json = report_format is ReportFormat.json
-    report = _call(lambda: validate(repo / directory, options), command="validate", json_errors=as_json)
-    threshold = None if fail_on is FailOn.never else Severity[fail_on.value]
-    if report_format is ReportFormat.json:
-        typer.echo(reporters.as_json(report, fail_on=threshold))
-    elif report_format is ReportFormat.sarif:
-        typer.echo(reporters.sarif(report))
-    elif not quiet or report.exit_code(threshold):
-        typer.echo(reporters.text(report, fail_on=threshold, color=_color()))
-    raise typer.Exit(report.exit_code(threshold))
-
-
-class PreviewFormat(StrEnum):
-    table = "table"
-    yaml = "yaml"
-    json = "json"
-
-
-@app.command("preview", epilog="Example: scaffold preview . --output yaml")
-def preview_command(
-    target: Annotated[
-        Path,
-        typer.Argument(help="The repository, or one ApplicationSet file in it (default: the current one)."),
-    ] = Path(),
-    output: Annotated[
-        PreviewFormat, typer.Option("--output", "-o", help="table for people, yaml or json for scripts.")
-    ] = PreviewFormat.table,
-    include_written: Annotated[
-        bool, typer.Option("--all", help="Also list the Applications written directly in the repository.")
-    ] = False,
-    repo: WorkDirOption = Path(),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Table form: leave out the notes.")] = False,
-) -> None:
-    """List the Applications every ApplicationSet generates, expanded offline as Argo CD does."""
-    from gitops_scaffold.validate import preview as previews
-
-    result = _call(
-        lambda: previews.preview(repo / target, include_written=include_written),
-        command="preview", json_errors=output is PreviewFormat.json,
-    )
-    if output is PreviewFormat.json:
-        typer.echo(previews.as_json(result))
-    elif output is PreviewFormat.yaml:
-        typer.echo(previews.as_yaml(result), nl=False)
-    else:
-        typer.echo(previews.as_table(result))
-        for note in [] if quiet else result.notes:
-            typer.echo(f"note: {note}", err=True)
-        for error in result.errors:
-            typer.echo(f"scaffold: {error}", err=True)
-    raise typer.Exit(result.exit_code)
+app.command("validate", epilog="Example: scaffold validate .")(cli_check.validate_command)
+app.command("preview", epilog="Example: scaffold preview . --output yaml")(cli_check.preview_command)
 
 
 def main() -> None:
