@@ -23,12 +23,13 @@ from gitops_scaffold.context import resolve, resolve_environments
 from gitops_scaffold.errors import AnswersError, ConflictError, UserInputError
 from gitops_scaffold.model import Answers
 from gitops_scaffold.plan import Action, Plan, make_plan
-from gitops_scaffold.render import render
+from gitops_scaffold.render import SETS, render
 from gitops_scaffold.result import Result
 from gitops_scaffold.state import encode_meta, is_scaffolded, load_record, recorded_keys
 
-MANAGED_SETS = ("repo", "addon", "cluster", "project")
-ALL_SETS = (*MANAGED_SETS, "service", "service_env")
+# Managed sets are re-rendered on every change; seeded ones (a service's files) only for it.
+MANAGED_SETS = tuple(spec.name for spec in SETS if not spec.seeded)
+ALL_SETS = tuple(spec.name for spec in SETS)
 
 
 # --- scopes: which template-set instances a command renders ------------------------------
