@@ -29,8 +29,6 @@ from gitops_scaffold.validate.argo.projects import Project, check_app, check_dup
 from gitops_scaffold.validate.argo.schemas import ArgoSchemas, kube_schemas
 from gitops_scaffold.validate.argo.sources import SourceResolver
 from gitops_scaffold.validate.catalog import (
-    APPLICATIONSET_GENERATION,
-    ARGOCD_SCHEMA,
     MISPLACED_FIELD,
     RULES,
     SINGLE_BRACE_PLACEHOLDER,
@@ -38,6 +36,7 @@ from gitops_scaffold.validate.catalog import (
 )
 from gitops_scaffold.validate.findings import Finding, Report, Severity
 from gitops_scaffold.validate.rules import Context, run_rules
+from gitops_scaffold.validate.structural import APPLICATIONSET_GENERATION, ARGOCD_SCHEMA
 
 # A schema error at the same place as one of these more specific findings is left out.
 _SUPERSEDES_SCHEMA = frozenset({r.id for r in (SINGLE_BRACE_PLACEHOLDER, TEMPLATED_BOOLEAN, MISPLACED_FIELD)})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gitops_scaffold.cli import app
 from gitops_scaffold.validate import RULES
-from gitops_scaffold.validate.catalog import Rule
+from gitops_scaffold.validate.findings import Rule
 from gitops_scaffold.validate.rules import lint_rule_ids
 from tests.validate.helpers import (
     runner,

@@ -21,8 +21,8 @@ import yaml
 
 from gitops_scaffold.validate.argo.loader import Path_, RepoFiles, load_all
 from gitops_scaffold.validate.argo.objects import Resource
-from gitops_scaffold.validate.catalog import HELM_LINT, HELM_RENDER, Rule
-from gitops_scaffold.validate.findings import Finding, Severity
+from gitops_scaffold.validate.findings import Finding, Rule, Severity
+from gitops_scaffold.validate.structural import HELM_LINT, HELM_RENDER
 
 _TEMPLATE_ERROR = re.compile(r"([^:\s\"]+\.(?:yaml|yml|tpl|txt|json)):(\d+)(?::\d+)?:?\s+(.*)", re.DOTALL)
 _SCHEMA_AT = re.compile(r"- at '(/[^']*)': ([^\n]*)")

@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from gitops_scaffold.validate.catalog import YAML
 from gitops_scaffold.validate.findings import Finding
+from gitops_scaffold.validate.structural import YAML
 
 Path_ = tuple[str | int, ...]
 

@@ -17,14 +17,14 @@ from typing import Any
 from gitops_scaffold.validate.argo.globs import GOBWAS, GOBWAS_SEPARATED, compile_glob
 from gitops_scaffold.validate.argo.loader import Document
 from gitops_scaffold.validate.argo.objects import App, Clusters, Resource, normalize_git_url
-from gitops_scaffold.validate.catalog import (
+from gitops_scaffold.validate.findings import Finding
+from gitops_scaffold.validate.structural import (
     DUPLICATE_NAME,
     PROJECT_DESTINATION_DENIED,
     PROJECT_KIND_DENIED,
     PROJECT_MISSING,
     PROJECT_SOURCE_DENIED,
 )
-from gitops_scaffold.validate.findings import Finding
 
 # Cluster-scoped kinds (group, kind) of Kubernetes and of the add-ons a platform repo installs.
 CLUSTER_SCOPED = frozenset(

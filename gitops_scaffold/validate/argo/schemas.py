@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from gitops_scaffold.errors import UserInputError
 from gitops_scaffold.validate.argo.loader import Path_, dotted
-from gitops_scaffold.validate.catalog import ARGOCD_SCHEMA, KUBERNETES_SCHEMA, Rule
-from gitops_scaffold.validate.findings import Finding
+from gitops_scaffold.validate.findings import Finding, Rule
+from gitops_scaffold.validate.structural import ARGOCD_SCHEMA, KUBERNETES_SCHEMA
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError

@@ -21,8 +21,8 @@ from gitops_scaffold.validate.argo.helm import Helm, RenderRequest, ValueSource
 from gitops_scaffold.validate.argo.loader import Document, Path_, RepoFiles
 from gitops_scaffold.validate.argo.objects import App, Resource, infer_self_urls, normalize_git_url
 from gitops_scaffold.validate.argo.projects import directory_glob
-from gitops_scaffold.validate.catalog import SOURCE_PATH_MISSING, VALUES_FILE_MISSING
 from gitops_scaffold.validate.findings import Finding
+from gitops_scaffold.validate.structural import SOURCE_PATH_MISSING, VALUES_FILE_MISSING
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)

@@ -17,8 +17,7 @@ from typing import Any
 from gitops_scaffold.validate.argo.loader import Document, Path_, RepoFiles
 from gitops_scaffold.validate.argo.objects import App, Production, Resource
 from gitops_scaffold.validate.argo.projects import Project
-from gitops_scaffold.validate.catalog import Rule
-from gitops_scaffold.validate.findings import Finding
+from gitops_scaffold.validate.findings import Finding, Rule
 
 
 @dataclass

@@ -7,10 +7,7 @@ import re
 from collections.abc import Iterator
 
 from gitops_scaffold.validate.argo.objects import Resource
-from gitops_scaffold.validate.catalog import (
-    HOOK_WITHOUT_DEADLINE,
-    MIGRATION_AFTER_DEPLOYMENT,
-)
+from gitops_scaffold.validate.catalog import HOOK_WITHOUT_DEADLINE, MIGRATION_AFTER_DEPLOYMENT
 from gitops_scaffold.validate.findings import Finding
 from gitops_scaffold.validate.rules.base import Context, hook_of, pod_spec_paths, rule
 

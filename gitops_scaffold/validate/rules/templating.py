@@ -8,11 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from gitops_scaffold.validate.argo.loader import Document, Path_
-from gitops_scaffold.validate.catalog import (
-    MISPLACED_FIELD,
-    SINGLE_BRACE_PLACEHOLDER,
-    TEMPLATED_BOOLEAN,
-)
+from gitops_scaffold.validate.catalog import MISPLACED_FIELD, SINGLE_BRACE_PLACEHOLDER, TEMPLATED_BOOLEAN
 from gitops_scaffold.validate.findings import Finding
 from gitops_scaffold.validate.rules.base import Context, rule, value_at, walk
 
