@@ -67,7 +67,7 @@ EVERYTHING = minimal(
 
 def answers_sets() -> dict[str, dict[str, Any]]:
     """The examples, the answers the chart tests use, and one with every optional part."""
-    import test_service_chart
+    from tests import test_service_chart
 
     sets = {
         path.parent.name: yaml.safe_load(path.read_text())
