@@ -392,6 +392,12 @@ def status(
         if paths:
             typer.echo(f"  {label}: {len(paths)}")
             typer.echo("\n".join(f"    {p}" for p in paths))
+    if report.pin_changes:
+        typer.echo(f"  chart pins moved in generated files (e.g. by Renovate): {len(report.pin_changes)}")
+        for change in report.pin_changes:
+            typer.echo(f"    {change['path']}: {change['chart']} {change['from']} -> {change['to']}")
+        options = " ".join(sorted({c["option"] for c in report.pin_changes}))
+        typer.echo(f"  record them in scaffold.yaml: scaffold upgrade {options}")
     if report.answers_changed:
         typer.echo("  scaffold.yaml changed since the last render: run `scaffold render`")
     if report.templates_changed:

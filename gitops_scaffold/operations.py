@@ -203,8 +203,10 @@ def init(dest: Path, answers_path: Path, dry_run: bool = False, commit: bool = F
             pass
     _check_new_destination(dest)
     plan = make_plan(dest, render(resolve(answers)), {})
-    plan.internal[ANSWERS_FILE] = doc.text
-    plan.internal[META_FILE] = encode_meta(doc.text)
+    # Line numbers of later messages are those of this text; the modeline is one comment line.
+    answers_text = answers_file.with_schema_modeline(doc.text)
+    plan.internal[ANSWERS_FILE] = answers_text
+    plan.internal[META_FILE] = encode_meta(answers_text)
     plan.internal[STATE_GITIGNORE] = "# scaffold's transaction folder, when the repo has no .git\ntxn/\n"
     if dry_run:
         return _finish("init", dest, plan, dry_run=True)
@@ -628,18 +630,19 @@ class Status:
     deleted: list[str] = field(default_factory=list)  # generated files you deleted
     conflicted: list[str] = field(default_factory=list)  # still holding conflict markers
     behind: list[str] = field(default_factory=list)  # files `upgrade`/`render` would change
+    # generated files whose only change is a moved chart pin (Renovate): path, chart, from, to, option
+    pin_changes: list[dict[str, str]] = field(default_factory=list)
     answers_changed: bool = False  # scaffold.yaml edited since the last render
     templates_changed: bool = False  # installed templates differ from those last used
     rendered_by: str = ""
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.behind else 0
+        return 1 if self.behind or self.pin_changes else 0
 
 
 def status(repo: Path) -> Status:
     from gitops_scaffold import __version__
-    from gitops_scaffold.merge import has_conflict_markers
     from gitops_scaffold.plan import read_current
     from gitops_scaffold.state import answers_digest, load_meta, templates_digest
 
@@ -655,17 +658,35 @@ def status(repo: Path) -> Status:
         meta.get("templates") != templates_digest() or meta.get("version") != __version__
     )
     records = {key: load_record(repo, key) or {} for key in recorded_keys(repo)}
-    for files in records.values():
+    rendered = render(resolve(answers))
+    for key, files in records.items():
         for path, base in sorted(files.items()):
             current = read_current(repo, path)
             if current is None:
                 report.deleted.append(path)
             elif current != base:
-                (report.conflicted if has_conflict_markers(current) else report.modified).append(path)
-    rendered = render(resolve(answers))
+                _classify_change(report, answers, key, path, base, current, rendered.get(key, {}).get(path))
     for key in sorted(set(rendered) | set(records)):
         new, old = rendered.get(key, {}), records.get(key, {})
         report.behind += [p for p in sorted(set(new) | set(old)) if new.get(p) != old.get(p)]
     for listing in (report.modified, report.deleted, report.conflicted, report.behind):
         listing.sort()
+    report.pin_changes.sort(key=lambda change: change["path"])
     return report
+
+
+def _classify_change(
+    report: Status, answers: Answers, key: str, path: str, base: str, current: str, fresh: str | None
+) -> None:
+    """An edit, a conflict, a chart pin moved (Renovate), or already what scaffold.yaml gives."""
+    from gitops_scaffold import pins
+    from gitops_scaffold.merge import has_conflict_markers
+
+    if has_conflict_markers(current):
+        report.conflicted.append(path)
+    elif current == fresh:
+        return  # e.g. Renovate bumped the pin in scaffold.yaml too: `scaffold render` records it
+    elif (change := pins.detect(answers, key, path, base, current)) is not None:
+        report.pin_changes.append(change)
+    else:
+        report.modified.append(path)
