@@ -97,7 +97,10 @@ def _call(action: Callable[[], T]) -> T:
 
 def _run(action: Callable[[], Result], output: OutputFormat, quiet: bool) -> None:
     """Call the core; print the result; exit with the result's code."""
-    result = _call(action)
+    from gitops_scaffold import progress
+
+    with progress.shown("scaffold", progress.wanted(quiet)):
+        result = _call(action)
     _print(result, output, quiet)
     raise typer.Exit(result.exit_code)
 
@@ -136,6 +139,13 @@ def init(
         Path | None, typer.Option("--answers", "-a", help="The answers file (scaffold.yaml) to render.")
     ] = None,
     commit: Annotated[bool, typer.Option("--commit", help="Commit the new files with git.")] = False,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="No questions: the questionnaire's defaults and --data.")
+    ] = False,
+    data_pairs: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="KEY=VALUE: a question or dotted scaffold.yaml key (repeatable)."),
+    ] = None,
     dry_run: DryRunOption = False,
     output: OutputOption = OutputFormat.text,
     quiet: QuietOption = False,
@@ -144,7 +154,17 @@ def init(
     from gitops_scaffold import operations
 
     def action() -> Result:
-        answers_path = answers if answers is not None else _questionnaire(dest)
+        from gitops_scaffold.errors import UserInputError
+        from gitops_scaffold.questionnaire import from_defaults
+
+        if answers is not None and (defaults or data_pairs):
+            raise UserInputError("--answers is a whole answers file: leave out --defaults and --data")
+        if data_pairs and not defaults:
+            raise UserInputError("--data sets answers without asking: add --defaults")
+        answers_path = (
+            answers if answers is not None
+            else from_defaults(dest, data_pairs or []) if defaults else _questionnaire(dest)
+        )
         return operations.init(dest, answers_path, dry_run=dry_run, commit=commit)
 
     _run(action, output, quiet)
@@ -155,7 +175,8 @@ def _questionnaire(dest: Path) -> Path:
 
     if not sys.stdin.isatty():
         raise UserInputError(
-            "no answers file: pass --answers FILE (for example --answers examples/platform/scaffold.yaml)"
+            "no answers file: pass --answers FILE (for example --answers examples/platform/scaffold.yaml), "
+            "or --defaults --data repo.url=URL"
         )
     from gitops_scaffold.questionnaire import ask
 
@@ -436,6 +457,8 @@ class ReportFormat(StrEnum):
     text = "text"
     json = "json"
     sarif = "sarif"
+    github = "github"
+    junit = "junit"
 
 
 class FailOn(StrEnum):
@@ -453,7 +476,11 @@ def validate_command(
     ] = Path(),
     report_format: Annotated[
         ReportFormat,
-        typer.Option("--format", "-f", help="text for people, json for scripts, sarif for code scanning."),
+        typer.Option(
+            "--format", "-f",
+            help="text for people, json for scripts, sarif for code scanning, github for workflow "
+            "annotations, junit for test reports.",
+        ),
     ] = ReportFormat.text,
     fail_on: Annotated[
         FailOn, typer.Option("--fail-on", help="Exit 1 when a finding has this severity or worse.")
@@ -481,6 +508,7 @@ def validate_command(
         list[str] | None, typer.Option("--ignore", help="Skip a rule by id, e.g. GS016 (repeatable).")
     ] = None,
     rules: Annotated[bool, typer.Option("--rules", help="Explain every rule and exit.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line on stderr.")] = False,
 ) -> None:
     """Check a gitops repository the way Argo CD will see it: schemas, ApplicationSets,
     projects, paths, Helm charts and lint rules; offline."""
@@ -497,16 +525,32 @@ def validate_command(
         production=production,
         ignore={i.strip().upper() for i in ignore or [] if i.strip()},
     )
-    report = _call(lambda: validate(directory, options))
+    from gitops_scaffold import progress
+
+    with progress.shown("scaffold validate", progress.wanted(quiet)):
+        report = _call(lambda: validate(directory, options))
     threshold = None if fail_on is FailOn.never else Severity[fail_on.value]
     if report_format is ReportFormat.json:
         typer.echo(reporters.as_json(report, fail_on=threshold))
     elif report_format is ReportFormat.sarif:
         typer.echo(reporters.sarif(report))
+    elif report_format is ReportFormat.github:
+        typer.echo(reporters.github(report, prefix=_relative_to_cwd(directory)))
+        typer.echo(reporters.text(report, fail_on=threshold, explain=False).splitlines()[-1])
+    elif report_format is ReportFormat.junit:
+        typer.echo(reporters.junit(report, fail_on=threshold))
     else:
         color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         typer.echo(reporters.text(report, fail_on=threshold, color=color))
     raise typer.Exit(report.exit_code(threshold))
+
+
+def _relative_to_cwd(directory: Path) -> str:
+    """The checked folder as GitHub names files (relative to the workspace), or "" outside it."""
+    try:
+        return directory.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return ""
 
 
 class PreviewFormat(StrEnum):
@@ -527,11 +571,14 @@ def preview_command(
     include_written: Annotated[
         bool, typer.Option("--all", help="Also list the Applications written directly in the repository.")
     ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line on stderr.")] = False,
 ) -> None:
     """List the Applications every ApplicationSet generates, expanded offline as Argo CD does."""
     from gitops_scaffold import preview as previews
+    from gitops_scaffold import progress
 
-    result = _call(lambda: previews.preview(target, include_written=include_written))
+    with progress.shown("scaffold preview", progress.wanted(quiet)):
+        result = _call(lambda: previews.preview(target, include_written=include_written))
     if output is PreviewFormat.json:
         typer.echo(previews.as_json(result))
     elif output is PreviewFormat.yaml:

@@ -237,7 +237,8 @@ def _init_next_steps(repo: Path, answers: Answers, committed: bool) -> list[str]
     return [
         *steps,
         f"push it to {answers.repo.url} (branch {answers.repo.revision}): Argo CD pulls from there",
-        "install Argo CD with helm, or `terraform init && terraform apply` in terraform/ (README.md)",
+        "install Argo CD with helm, or in terraform/: `terraform init && terraform apply "
+        "-target=helm_release.argocd`, then `terraform apply` (README.md, Bootstrap)",
         f"kubectl apply -n {namespace} -f bootstrap/root-app.yaml   # the only manual apply",
         "from then on every change is a commit; grow the repo with `scaffold add-service NAME --team TEAM`",
     ]

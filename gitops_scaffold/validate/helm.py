@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from gitops_scaffold import progress
 from gitops_scaffold.validate.catalog import RULES
 from gitops_scaffold.validate.findings import Finding, Severity
 from gitops_scaffold.validate.loader import Path_, RepoFiles, load_all
@@ -109,6 +110,7 @@ class Helm:
         values = compose_values(request)
         chart_dir = self.root / request.chart
         self.renders += 1
+        progress.tick("rendering charts", self.renders)
         try:
             with helm_python.Chart.load(chart_dir) as chart:
                 manifests = chart.render(values, name=request.release, namespace=request.namespace)
