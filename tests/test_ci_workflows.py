@@ -119,6 +119,9 @@ def test_the_macros_take_a_fetch_depth() -> None:
     macros = env.get_template("ci.jinja").module
     data = {"ci": ci.resolve(__import__("gitops_scaffold.model").model.Ci(), __version__)}
     step = yaml.safe_load(str(macros.checkout(data, fetch_depth=0)))  # type: ignore[attr-defined]
+    pushing = str(macros.checkout(data, persist_credentials=True))  # type: ignore[attr-defined]
+    assert yaml.safe_load(pushing)[0]["with"] == {"persist-credentials": True}
+    assert not str(macros.checkout(data)).endswith("\n")  # type: ignore[attr-defined]
     assert step == [
         {
             "name": "Check out",
