@@ -1,8 +1,8 @@
 """The generated renovate.json, and what `scaffold status`/`upgrade` make of the pull request it opens.
 
 Renovate itself is not run (it is a Node service that talks to registries); each of its
-patterns is applied as Renovate applies it: `managerFilePatterns` are regexes between slashes
-over repository paths, `matchStrings` are JavaScript regexes with `(?<name>...)` groups.
+patterns is applied as Renovate applies it: `fileMatch` entries are regexes over repository
+paths, `matchStrings` are JavaScript regexes with `(?<name>...)` groups.
 A Renovate bump is simulated by editing each pin exactly where its manager edits it.
 """
 
@@ -33,7 +33,7 @@ def _config(repo: Path) -> dict:  # type: ignore[type-arg]
 
 def _files(patterns: list[str], repo: Path) -> set[str]:
     paths = [p.relative_to(repo).as_posix() for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts]
-    regexes = [re.compile(p.strip("/")) for p in patterns]
+    regexes = [re.compile(p) for p in patterns]
     return {path for path in paths if any(r.search(path) for r in regexes)}
 
 
@@ -44,11 +44,11 @@ def _py(js_regex: str) -> re.Pattern[str]:
 def test_only_chart_managers_run_and_service_tags_are_left_alone(platform_repo: Path) -> None:
     config = _config(platform_repo)
     assert set(config["enabledManagers"]) == {"argocd", "helmv3", "custom.regex"}
-    argocd_files = _files(config["argocd"]["managerFilePatterns"], platform_repo)
+    argocd_files = _files(config["argocd"]["fileMatch"], platform_repo)
     assert argocd_files == {
         f"apps/platform/{d.name}/application.yaml" for d in (platform_repo / "apps/platform").iterdir()
     }
-    assert _files(config["helmv3"]["managerFilePatterns"], platform_repo) == {"argocd/Chart.yaml"}
+    assert _files(config["helmv3"]["fileMatch"], platform_repo) == {"argocd/Chart.yaml"}
     disabled = [rule for rule in config["packageRules"] if rule.get("enabled") is False]
     assert {"matchFileNames": ["apps/services/**"]}.items() <= disabled[-1].items()
     grouped = next(rule for rule in config["packageRules"] if "groupName" in rule)
@@ -62,7 +62,7 @@ def test_the_regex_managers_find_every_pin_in_scaffold_yaml_and_terraform(tmp_pa
     repo = init_repo(tmp_path, answers)
     found: dict[str, str] = {}
     for manager in _config(repo)["customManagers"]:
-        for path in _files(manager["managerFilePatterns"], repo):
+        for path in _files(manager["fileMatch"], repo):
             for pattern in manager["matchStrings"]:
                 for match in _py(pattern).finditer((repo / path).read_text()):
                     found[f"{path}:{manager['depNameTemplate']}"] = match["currentValue"]
@@ -70,6 +70,8 @@ def test_the_regex_managers_find_every_pin_in_scaffold_yaml_and_terraform(tmp_pa
         "scaffold.yaml:argo-cd": "10.9.1",
         "terraform/main.tf:argo-cd": "10.9.1",
         "scaffold.yaml:cert-manager": "v1.21.2",
+        # Renovate's argocd manager reads an oci:// source as Git; a regex manager reads it instead.
+        "apps/platform/karpenter/application.yaml:public.ecr.aws/karpenter/karpenter": "1.14.1",
     }
 
 
