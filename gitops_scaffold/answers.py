@@ -21,7 +21,6 @@ from pydantic import BaseModel, ValidationError
 from gitops_scaffold.errors import AnswersError
 from gitops_scaffold.model import ANSWERS_VERSION, Answers, Loc, Problem, cross_check
 
-ANSWERS_FILE = "scaffold.yaml"
 MAX_ANSWERS_BYTES = 5 * 1024 * 1024
 MISSING = "required key is missing"
 # Where a generated repo keeps the schema (a managed file), and the modeline that points
