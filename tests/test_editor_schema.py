@@ -10,10 +10,10 @@ import jsonschema
 import yaml
 
 from gitops_scaffold.answers import SCHEMA_FILE, json_schema
-from gitops_scaffold.render import TEMPLATES_DIR
+from gitops_scaffold.templates_root import templates_root
 from tests.factory import EXAMPLE, ROOT, init_repo
 
-BUNDLED = TEMPLATES_DIR / "repo" / "template" / SCHEMA_FILE
+BUNDLED = templates_root() / "repo" / "template" / SCHEMA_FILE
 MODELINE = re.compile(r"#\s*yaml-language-server:\s*\$schema=(\S+)")
 REGENERATE = "regenerate with `scaffold schema > {}`"
 
@@ -61,7 +61,7 @@ def test_every_schema_modeline_in_this_repository_resolves_locally() -> None:
     for path in [
         *ROOT.glob("examples/*/scaffold.yaml"),
         *ROOT.glob("docs/**/*.md"),
-        *TEMPLATES_DIR.rglob("*.jinja"),
+        *templates_root().rglob("*.jinja"),
     ]:
         for found in MODELINE.findall(path.read_text(encoding="utf-8")):
             target = found.strip("`")
