@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,9 @@ def test_the_hooks_manifest_declares_both_hooks() -> None:
         assert hook["entry"].split()[0] == "scaffold"
     assert hooks["scaffold-status"]["always_run"] is True
     assert "files" in hooks["scaffold-validate"]
+    # The hook installs what `pip install gitops-scaffold[validate]` would, caps included.
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert hooks["scaffold-validate"]["additional_dependencies"] == extras["validate"]
 
 
 def test_the_generated_config_names_this_release(tmp_path: Path) -> None:
