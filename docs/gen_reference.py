@@ -331,14 +331,14 @@ def lint_rules_page() -> str | None:
         "`scaffold validate` checks a gitops-config repository the way Argo CD and Helm will read it, "
         "offline. Each finding names its rule, its file and line, and what to do about it. The command "
         "exits 1 when a finding is at or above `--fail-on` (default: `warning`); `--ignore GS016` skips "
-        "a rule, `--format json` or `--format sarif` report for scripts and code scanning, "
-        "`--format github` writes workflow annotations (`::error file=F,line=N,title=GSxxx::...`) "
-        "that GitHub shows on the pull request's files, `--format junit` a JUnit XML report (a "
+        "a rule, `--output json` or `--output sarif` report for scripts and code scanning, "
+        "`--output github` writes workflow annotations (`::error file=F,line=N,title=GSxxx::...`) "
+        "that GitHub shows on the pull request's files, `--output junit` a JUnit XML report (a "
         "test suite per rule, a test case per flagged file) for CI test views, and "
         "`scaffold validate --rules` prints this page's explanations in the terminal. The GS1xx rules "
         "are checks of what Argo CD and Helm would refuse; the GS0xx rules are practices.\n\n"
         "```sh\nscaffold init ../demo --answers examples/platform/scaffold.yaml -q\n"
-        "scaffold validate ../demo\nscaffold validate ../demo --fail-on error --format json\n```\n\n"
+        "scaffold validate ../demo\nscaffold validate ../demo --fail-on error --output json\n```\n\n"
     )
     out.append("| Rule | Severity | Title |\n| --- | --- | --- |\n")
     for rule in rules:

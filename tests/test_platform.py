@@ -825,7 +825,7 @@ def test_ci_runs_scaffold_validate_with_pinned_actions(case: tuple[str, dict[str
     assert all(re.fullmatch(r"[\w/-]+@[0-9a-f]{40}", u) for u in uses)
     runs = [s["run"] for s in job["steps"] if "run" in s]
     assert f'"gitops-scaffold[validate]=={view["tool_version"]}"' in runs[0]
-    assert runs[-1] == "scaffold validate --format github ."
+    assert runs[-1] == "scaffold validate --output github ."
 
 
 def test_gitattributes_marks_the_scaffold_record_generated(case: tuple[str, dict[str, Any], Tree]) -> None:

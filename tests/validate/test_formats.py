@@ -1,4 +1,7 @@
-"""`validate --format github` (workflow annotations) and `--format junit` (JUnit XML)."""
+"""`validate --output github` (workflow annotations) and `--output junit` (JUnit XML).
+
+`--format`/`-f`, the first release's name of the option, still selects them.
+"""
 
 from __future__ import annotations
 
