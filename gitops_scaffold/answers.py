@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,11 @@ from gitops_scaffold.model import ANSWERS_VERSION, Answers, Loc, Problem, cross_
 
 MAX_ANSWERS_BYTES = 5 * 1024 * 1024
 MISSING = "required key is missing"
-SCHEMA_URL = "https://gitops-scaffold.dev/schema/scaffold.schema.json"
+# Where a generated repo keeps the schema (a managed file), and the modeline that points
+# editors (the YAML language server) at it, relative to scaffold.yaml at the repo root.
+SCHEMA_FILE = ".scaffold/scaffold.schema.json"
+SCHEMA_MODELINE = f"# yaml-language-server: $schema={SCHEMA_FILE}"
+_MODELINE = re.compile(r"\A(\ufeff?)# yaml-language-server: \$schema=[^\n]*\n")
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -535,12 +540,20 @@ def _node_at(root: yaml.Node, loc: Loc) -> yaml.Node | None:
 # --- schema --------------------------------------------------------------------------------
 
 
+def with_schema_modeline(text: str) -> str:
+    """``text`` whose first line points editors at the repo's own schema (replacing any other)."""
+    match = _MODELINE.match(text)
+    if match:
+        return f"{match.group(1)}{SCHEMA_MODELINE}\n{text[match.end():]}"
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    return f"{bom}{SCHEMA_MODELINE}\n{text.removeprefix(bom)}"
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of scaffold.yaml, for editors and `scaffold schema`."""
     schema = Answers.model_json_schema(mode="validation")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_URL,
         **schema,
         "title": "gitops-scaffold answers (scaffold.yaml)",
     }

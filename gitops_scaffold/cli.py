@@ -67,6 +67,13 @@ def init(
         Path | None, typer.Option("--answers", "-a", help="The answers file (scaffold.yaml) to render.")
     ] = None,
     commit: Annotated[bool, typer.Option("--commit", help="Commit the new files with git.")] = False,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="No questions: the questionnaire's defaults and --data.")
+    ] = False,
+    data_pairs: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="KEY=VALUE: a question or dotted scaffold.yaml key (repeatable)."),
+    ] = None,
     dry_run: DryRunOption = False,
     output: OutputOption = OutputFormat.text,
     quiet: QuietOption = False,
@@ -75,8 +82,8 @@ def init(
     from gitops_scaffold.commands import init as init_command
 
     def action() -> Result:
-        answers_path = answers if answers is not None else _questionnaire(dest)
-        return init_command.init(dest, answers_path, dry_run=dry_run, commit=commit)
+        answers_path = init_command.answers_to_render(dest, answers, defaults, data_pairs or [])
+        return init_command.init(dest, answers_path or _questionnaire(dest), dry_run=dry_run, commit=commit)
 
     run(action, output, quiet, "init")
 
@@ -86,7 +93,8 @@ def _questionnaire(dest: Path) -> Path:
 
     if not sys.stdin.isatty():
         raise UserInputError(
-            "no answers file: pass --answers FILE (for example --answers examples/platform/scaffold.yaml)"
+            "no answers file: pass --answers FILE (for example --answers examples/platform/scaffold.yaml), "
+            "or --defaults --data repo.url=URL"
         )
     from gitops_scaffold.questionnaire import ask
 

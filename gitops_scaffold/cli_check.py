@@ -15,6 +15,8 @@ class ReportFormat(StrEnum):
     text = "text"
     json = "json"
     sarif = "sarif"
+    github = "github"
+    junit = "junit"
 
 
 class FailOn(StrEnum):
@@ -31,7 +33,11 @@ def validate_command(
     ] = Path(),
     output: Annotated[
         ReportFormat,
-        typer.Option("--output", "-o", help="text for people, json for scripts, sarif for code scanning."),
+        typer.Option(
+            "--output", "-o",
+            help="text for people, json for scripts, sarif for code scanning, github for workflow "
+            "annotations, junit for test reports.",
+        ),
     ] = ReportFormat.text,
     report_format: Annotated[
         ReportFormat | None, typer.Option("--format", "-f", hidden=True, help="The same as --output.")
@@ -64,7 +70,10 @@ def validate_command(
     rules: Annotated[bool, typer.Option("--rules", help="Explain every rule and exit.")] = False,
     repo: WorkDirOption = Path(),
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Text form: print only when something fails the run.")
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="No progress line; text form: print only when something fails the run."
+        ),
     ] = False,
 ) -> None:
     """Check a gitops repository the way Argo CD will see it: schemas, ApplicationSets,
@@ -84,15 +93,31 @@ def validate_command(
         ignore={i.strip().upper() for i in ignore or [] if i.strip()},
     )
     as_json = report_format is ReportFormat.json
-    report = call(lambda: validate(repo / directory, options), command="validate", json_errors=as_json)
+    from gitops_scaffold import progress
+
+    with progress.shown("scaffold validate", progress.wanted(quiet)):
+        report = call(lambda: validate(repo / directory, options), command="validate", json_errors=as_json)
     threshold = None if fail_on is FailOn.never else Severity[fail_on.value]
     if report_format is ReportFormat.json:
         typer.echo(reporters.as_json(report, fail_on=threshold))
     elif report_format is ReportFormat.sarif:
         typer.echo(reporters.sarif(report))
+    elif report_format is ReportFormat.github:
+        typer.echo(reporters.github(report, prefix=_relative_to_cwd(repo / directory)))
+        typer.echo(reporters.text(report, fail_on=threshold, explain=False).splitlines()[-1])
+    elif report_format is ReportFormat.junit:
+        typer.echo(reporters.junit(report, fail_on=threshold))
     elif not quiet or report.exit_code(threshold):
         typer.echo(reporters.text(report, fail_on=threshold, color=color()))
     raise typer.Exit(report.exit_code(threshold))
+
+
+def _relative_to_cwd(directory: Path) -> str:
+    """The checked folder as GitHub names files (relative to the workspace), or "" outside it."""
+    try:
+        return directory.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return ""
 
 
 class PreviewFormat(StrEnum):
@@ -113,15 +138,19 @@ def preview_command(
         bool, typer.Option("--all", help="Also list the Applications written directly in the repository.")
     ] = False,
     repo: WorkDirOption = Path(),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Table form: leave out the notes.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress line; table form: leave out the notes.")
+    ] = False,
 ) -> None:
     """List the Applications every ApplicationSet generates, expanded offline as Argo CD does."""
+    from gitops_scaffold import progress
     from gitops_scaffold.validate import preview as previews
 
-    result = call(
-        lambda: previews.preview(repo / target, include_written=include_written),
-        command="preview", json_errors=output is PreviewFormat.json,
-    )
+    with progress.shown("scaffold preview", progress.wanted(quiet)):
+        result = call(
+            lambda: previews.preview(repo / target, include_written=include_written),
+            command="preview", json_errors=output is PreviewFormat.json,
+        )
     if output is PreviewFormat.json:
         typer.echo(previews.as_json(result))
     elif output is PreviewFormat.yaml:

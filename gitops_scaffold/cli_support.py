@@ -77,8 +77,11 @@ def _fail(text: str, message: str, exit_code: int, command: str, json_errors: bo
 
 
 def run(action: Callable[[], Result], output: OutputFormat, quiet: bool, command: str) -> None:
-    """Call the core; print the result; exit with the result's code."""
-    result = call(action, command, json_errors=output is OutputFormat.json)
+    """Call the core (a progress line on a terminal, unless -q); print the result; exit with its code."""
+    from gitops_scaffold import progress
+
+    with progress.shown("scaffold", progress.wanted(quiet)):
+        result = call(action, command, json_errors=output is OutputFormat.json)
     _print(result, output, quiet)
     raise typer.Exit(result.exit_code)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gitops_scaffold import __version__
+from gitops_scaffold import __version__, ci
 from gitops_scaffold.catalog import ADDONS
 from gitops_scaffold.constants import IN_CLUSTER_SERVER
 from gitops_scaffold.model import Answers, is_production, suffix_of
@@ -67,6 +67,8 @@ def resolve(answers: Answers) -> Json:
         "aws_region_source": region_source,
         # The gitops-scaffold release that rendered the repo (its CI installs the same one).
         "tool_version": __version__,
+        # Pinned actions and the install step every generated workflow shares (ci.py).
+        "ci": ci.resolve(answers.ci, __version__),
     }
 
 

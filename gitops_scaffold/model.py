@@ -324,6 +324,50 @@ class Aws(Strict):
     """Region of AWS Secrets Manager (External Secrets) and ECR."""
 
 
+# How CI installs gitops-scaffold: a pip requirement naming the package, or a git URL at a
+# tag. No whitespace, quotes or shell characters (it is written into a `run:` line), and no
+# user:password@ or token@ (no credential in Git).
+_PIP_REQUIREMENT = re.compile(r"^gitops-scaffold(\[[a-z,]+\])?((==|>=|~=)[0-9][0-9A-Za-z.+\-]*)?$")
+_GIT_INSTALL = re.compile(r"^git\+https://[A-Za-z0-9.\-]+(:[0-9]+)?/[A-Za-z0-9._~\-/]+@[A-Za-z0-9._\-/]+$")
+_INDEX_URL = re.compile(r"^https://[A-Za-z0-9.\-]+(:[0-9]+)?(/[A-Za-z0-9._~\-/%]*)?$")
+
+
+_URL_CREDENTIALS = re.compile(r"^[a-z+]+://[^/]*@")
+
+
+def _no_credentials(value: str) -> None:
+    # Never echo the value: it may hold a token.
+    if _URL_CREDENTIALS.match(value):
+        raise ValueError(
+            "holds credentials (user@ or user:token@ before the host); give the runner a pip "
+            "config or netrc instead, never Git"
+        )
+
+
+def _install(value: str) -> str:
+    _no_credentials(value)
+    if _PIP_REQUIREMENT.match(value) or _GIT_INSTALL.match(value):
+        return value
+    raise ValueError(
+        f"{value!r} is neither a pip requirement such as 'gitops-scaffold[validate]==0.1.0' nor a git "
+        "URL at a tag such as 'git+https://github.com/org/gitops-scaffold@v0.1.0'"
+    )
+
+
+def _index_url(value: str) -> str:
+    _no_credentials(value)
+    if not _INDEX_URL.match(value):
+        raise ValueError(f"{value!r} is not an https:// package index URL")
+    return value
+
+
+class Ci(Strict):
+    install: Annotated[str, AfterValidator(_install)] | None = None
+    """How CI installs gitops-scaffold: a pip requirement or git+https://HOST/PATH@TAG (default: pinned)."""
+    index_url: Annotated[str, AfterValidator(_index_url)] | None = None
+    """Package index to install from (pip --index-url); credentials come from the runner, not Git."""
+
+
 def _default_platform() -> list[Addon]:
     return [Addon(name=n) for n in ("ingress-nginx", "cert-manager", "external-secrets", "karpenter")]
 
@@ -364,6 +408,8 @@ class Answers(Strict):
     """Argo CD notifications to Slack."""
     image_updater: ImageUpdater | None = None
     """Automatic image updates for opted-in environments."""
+    ci: Ci = Field(default_factory=Ci)
+    """The generated CI workflows."""
     aws: Aws | None = None
     """AWS settings (default region: that of the first ECR registry named here, else us-east-1)."""
 

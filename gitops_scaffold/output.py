@@ -84,6 +84,11 @@ def status_text(report: Status, quiet: bool = False) -> str:
         if paths:
             lines.append(f"  {label}: {len(paths)}")
             lines.append("\n".join(f"    {p}" for p in paths))
+    if report.pin_changes:
+        lines.append(f"  chart pins moved in generated files (e.g. by Renovate): {len(report.pin_changes)}")
+        lines += [f"    {c['path']}: {c['chart']} {c['from']} -> {c['to']}" for c in report.pin_changes]
+        options = " ".join(sorted({c["option"] for c in report.pin_changes}))
+        lines.append(f"  record them in scaffold.yaml: scaffold upgrade {options}")
     if report.answers_changed:
         lines.append("  scaffold.yaml changed since the last render: run `scaffold render`")
     if report.templates_changed:

@@ -167,7 +167,14 @@ def render_instance(instance: Instance) -> Tree:
 
 def render(view: Json, wanted: Callable[[str], bool] | None = None) -> dict[str, Tree]:
     """Render the wanted instances: ``{instance key: {path: text}}``."""
-    return {inst.key: render_instance(inst) for inst in instances(view, wanted)}
+    from gitops_scaffold import progress
+
+    wanted_instances = list(instances(view, wanted))
+    rendered: dict[str, Tree] = {}
+    for done, inst in enumerate(wanted_instances):
+        progress.tick("rendering", done, len(wanted_instances))
+        rendered[inst.key] = render_instance(inst)
+    return rendered
 
 
 def flatten(rendered: dict[str, Tree]) -> Tree:

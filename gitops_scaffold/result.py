@@ -38,10 +38,12 @@ class Status:
     deleted: list[str] = field(default_factory=list)  # generated files you deleted
     conflicted: list[str] = field(default_factory=list)  # still holding conflict markers
     behind: list[str] = field(default_factory=list)  # files `upgrade`/`render` would change
+    # generated files whose only change is a moved chart pin (Renovate): path, chart, from, to, option
+    pin_changes: list[dict[str, str]] = field(default_factory=list)
     answers_changed: bool = False  # scaffold.yaml edited since the last render
     templates_changed: bool = False  # installed templates differ from those last used
     rendered_by: str = ""
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.behind else 0
+        return 1 if self.behind or self.pin_changes else 0

@@ -20,6 +20,20 @@ from gitops_scaffold.state import encode_meta
 STATE_GITIGNORE = f"{STATE_DIR}/.gitignore"
 
 
+def answers_to_render(dest: Path, answers: Path | None, defaults: bool, data: list[str]) -> Path | None:
+    """The answers file ``init`` renders: ``--answers``, or one made from the questionnaire's
+    defaults and ``--data`` (``--defaults``); None when the questions are to be asked."""
+    if answers is not None and (defaults or data):
+        raise UserInputError("--answers is a whole answers file: leave out --defaults and --data")
+    if data and not defaults:
+        raise UserInputError("--data sets answers without asking: add --defaults")
+    if answers is not None or not defaults:
+        return answers
+    from gitops_scaffold.questionnaire import from_defaults
+
+    return from_defaults(dest, data)
+
+
 def init(dest: Path, answers_path: Path, dry_run: bool = False, commit: bool = False) -> Result:
     """A new gitops-config repository in ``dest`` from the answers file."""
     doc, answers = answers_file.load(answers_path)
@@ -29,8 +43,10 @@ def init(dest: Path, answers_path: Path, dry_run: bool = False, commit: bool = F
             pass
     _check_new_destination(dest)
     plan = make_plan(dest, render(resolve(answers)), {})
-    plan.internal[ANSWERS_FILE] = doc.text
-    plan.internal[META_FILE] = encode_meta(doc.text)
+    # Line numbers of later messages are those of this text; the modeline is one comment line.
+    answers_text = answers_file.with_schema_modeline(doc.text)
+    plan.internal[ANSWERS_FILE] = answers_text
+    plan.internal[META_FILE] = encode_meta(answers_text)
     plan.internal[STATE_GITIGNORE] = "# scaffold's transaction folder, when the repo has no .git\ntxn/\n"
     if dry_run:
         return finish("init", dest, plan, dry_run=True)
@@ -61,7 +77,8 @@ def _init_next_steps(repo: Path, answers: Answers, committed: bool) -> list[str]
     return [
         *steps,
         f"push it to {answers.repo.url} (branch {answers.repo.revision}): Argo CD pulls from there",
-        "install Argo CD with helm, or `terraform init && terraform apply` in terraform/ (README.md)",
+        "install Argo CD with helm, or in terraform/: `terraform init && terraform apply "
+        "-target=helm_release.argocd`, then `terraform apply` (README.md, Bootstrap)",
         f"kubectl apply -n {namespace} -f bootstrap/root-app.yaml   # the only manual apply",
         "from then on every change is a commit; grow the repo with `scaffold add-service NAME --team TEAM`",
     ]

@@ -9,6 +9,7 @@ from gitops_scaffold import migrations
 from gitops_scaffold.commands.pipeline import existing_repo
 from gitops_scaffold.constants import ANSWERS_FILE
 from gitops_scaffold.context import resolve
+from gitops_scaffold.model import Answers
 from gitops_scaffold.render import render
 from gitops_scaffold.result import Status
 from gitops_scaffold.state import load_record, recorded_keys
@@ -17,7 +18,6 @@ from gitops_scaffold.state import load_record, recorded_keys
 def status(repo: Path) -> Status:
     from gitops_scaffold import __version__
     from gitops_scaffold.disk import UndecodableFileError
-    from gitops_scaffold.merge import has_conflict_markers
     from gitops_scaffold.plan import read_current
     from gitops_scaffold.state import answers_digest, load_meta, templates_digest
 
@@ -33,7 +33,8 @@ def status(repo: Path) -> Status:
         meta.get("templates") != templates_digest() or meta.get("version") != __version__
     )
     records = {key: load_record(repo, key) or {} for key in recorded_keys(repo)}
-    for files in records.values():
+    rendered = render(resolve(answers))
+    for key, files in records.items():
         for path, base in sorted(files.items()):
             try:
                 current = read_current(repo, path)
@@ -43,11 +44,28 @@ def status(repo: Path) -> Status:
             if current is None:
                 report.deleted.append(path)
             elif current != base:
-                (report.conflicted if has_conflict_markers(current) else report.modified).append(path)
-    rendered = render(resolve(answers))
+                _classify_change(report, answers, key, path, base, current, rendered.get(key, {}).get(path))
     for key in sorted(set(rendered) | set(records)):
         new, old = rendered.get(key, {}), records.get(key, {})
         report.behind += [p for p in sorted(set(new) | set(old)) if new.get(p) != old.get(p)]
     for listing in (report.modified, report.deleted, report.conflicted, report.behind):
         listing.sort()
+    report.pin_changes.sort(key=lambda change: change["path"])
     return report
+
+
+def _classify_change(
+    report: Status, answers: Answers, key: str, path: str, base: str, current: str, fresh: str | None
+) -> None:
+    """An edit, a conflict, a chart pin moved (Renovate), or already what scaffold.yaml gives."""
+    from gitops_scaffold import pins
+    from gitops_scaffold.merge import has_conflict_markers
+
+    if has_conflict_markers(current):
+        report.conflicted.append(path)
+    elif current == fresh:
+        return  # e.g. Renovate bumped the pin in scaffold.yaml too: `scaffold render` records it
+    elif (change := pins.detect(answers, key, path, base, current)) is not None:
+        report.pin_changes.append(change)
+    else:
+        report.modified.append(path)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitops_scaffold import progress
 from gitops_scaffold.errors import UserInputError
 from gitops_scaffold.validate.argo.helm import Helm, RenderRequest, helm_available
 from gitops_scaffold.validate.argo.loader import Document, Path_, RepoFiles, load_repo
@@ -93,7 +94,8 @@ def expand_appsets(root: Path, docs: list[Document]) -> Expanded:
             f"{common.INSTALL_ENGINE}"
         )
         return Expanded(apps, findings, notes)
-    for doc in docs:
+    for done, doc in enumerate(docs):
+        progress.tick("expanding ApplicationSets", done, len(docs))
         live = live_generators(doc.spec.get("generators"))
         if live:
             notes.append(
@@ -258,7 +260,8 @@ class _Run:
                 "Argo CD objects were not schema-checked: install the `validate` extra for jsonschema"
             )
         partial = kustomize_partials(self.files)
-        for doc in self.files.objects:
+        for done, doc in enumerate(self.files.objects):
+            progress.tick("checking schemas", done, len(self.files.objects))
             if doc.group == "argoproj.io":
                 if self.argo.available():
                     self.findings += self.argo.check(doc.data, doc.file, doc.line_of)
@@ -342,7 +345,8 @@ class _Run:
             [Resource(d.data, d.file, d.line_of) for d in self.files.objects if d.group != "argoproj.io"]
             + [r for group in groups for r in group if r.rendered]
         )
-        for res in resources:
+        for done, res in enumerate(resources):
+            progress.tick("checking rendered objects", done, len(resources))
             if not res.rendered:
                 continue
             if res.group == "argoproj.io":

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from gitops_scaffold import progress
 from gitops_scaffold.validate.argo.loader import Path_, RepoFiles, load_all
 from gitops_scaffold.validate.argo.objects import Resource
 from gitops_scaffold.validate.findings import Finding, Rule, Severity
@@ -109,6 +110,7 @@ class Helm:
         values = compose_values(request)
         chart_dir = self.root / request.chart
         self.renders += 1
+        progress.tick("rendering charts", self.renders)
         try:
             with helm_python.Chart.load(chart_dir) as chart:
                 manifests = chart.render(values, name=request.release, namespace=request.namespace)
