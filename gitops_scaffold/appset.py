@@ -44,6 +44,7 @@ from typing import Any, Literal
 import yaml
 
 from gitops_scaffold.errors import ScaffoldError
+from gitops_scaffold.yaml_guard import read_text, safe_load_all
 
 Json = dict[str, Any]
 
@@ -220,7 +221,7 @@ class _Expander:
         return result
 
     def file_param_sets(self, path: str, where: str) -> list[Json]:
-        text = (self.repo_dir / path).read_text(encoding="utf-8")
+        text = read_text(self.repo_dir / path)
         try:
             content = _load_yaml(text)
         except yaml.YAMLError as exc:
@@ -870,13 +871,13 @@ def cluster_secrets(repo_dir: Path) -> list[Json]:
         if not rel.endswith((".yaml", ".yml")) or "/templates/" in f"/{rel}":
             continue
         try:
-            text = (repo_dir / rel).read_text(encoding="utf-8")
+            text = read_text(repo_dir / rel)
         except (OSError, UnicodeDecodeError):
             continue
         if _CLUSTER_LABEL not in text:
             continue
         try:
-            documents = list(yaml.safe_load_all(text))
+            documents = safe_load_all(text)
         except yaml.YAMLError:
             continue
         for doc in documents:

@@ -106,7 +106,9 @@ def _run(
         else:
             migrations.refuse_old(doc)
         old = answers_file.validate(doc)
-        new_text = doc.text if change_answers is None else change_answers(doc, old)
+        new_text = (
+            doc.text if change_answers is None else _same_line_endings(disk_text, change_answers(doc, old))
+        )
         new = _validate_change(repo / ANSWERS_FILE, new_text, changed=new_text != doc.text)
         if guard_environments:
             _refuse_environment_drift(old, new)
@@ -119,9 +121,17 @@ def _run(
         plan.internal[META_FILE] = encode_meta(new_text)
         if force_removal is False:
             _refuse_edited_removals(plan)
+        _refuse_unresolved_conflicts(plan)
         result = _finish(command, repo, plan, dry_run)
         result.notes += notes
         return result
+
+
+def _same_line_endings(before: str, after: str) -> str:
+    """An edit of a CRLF scaffold.yaml keeps it CRLF (the edits insert plain newlines)."""
+    if "\r\n" not in before:
+        return after
+    return after.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
 def _validate_change(path: Path, new_text: str, changed: bool) -> Answers:
@@ -175,6 +185,24 @@ def _refuse_edited_removals(plan: Plan) -> None:
         )
 
 
+def _refuse_unresolved_conflicts(plan: Plan) -> None:
+    """A file still holding the markers of the last conflict is not merged again (the second
+    marker block would nest inside the first); the user resolves it first."""
+    from gitops_scaffold.merge import has_conflict_markers
+
+    unresolved = [
+        c.path
+        for c in plan.changes
+        if c.action in {Action.MERGE, Action.CONFLICT} and c.old_text and has_conflict_markers(c.old_text)
+    ]
+    if unresolved:
+        raise UserInputError(
+            f"resolve first: {', '.join(unresolved)} still hold{'s' if len(unresolved) == 1 else ''} "
+            "conflict markers from the last command; edit the file(s) to keep what you want and "
+            "remove the <<<<<<< ======= >>>>>>> lines, then run this command again (nothing was changed)"
+        )
+
+
 def _refuse_environment_drift(old: Answers, new: Answers) -> None:
     """A change must not silently make another environment production, or move its namespaces."""
     before = {e["name"]: e for e in resolve_environments(old)}
@@ -208,16 +236,25 @@ def init(dest: Path, answers_path: Path, dry_run: bool = False, commit: bool = F
     plan.internal[STATE_GITIGNORE] = "# scaffold's transaction folder, when the repo has no .git\ntxn/\n"
     if dry_run:
         return _finish("init", dest, plan, dry_run=True)
+    if commit:
+        _check_git_identity(dest)  # before anything is written: exit 2 means nothing was
     try:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserInputError(f"{dest}: cannot create the destination ({exc.strerror})") from None
     git_ready = _git_init(dest)
     with locked(dest):
+        _check_new_destination(dest)  # again, under the lock: a concurrent init may have won
         result = _finish("init", dest, plan, dry_run=False)
     result.next_steps = _init_next_steps(dest, answers, committed=commit and git_ready)
     if commit and git_ready:
-        _git_commit(dest, "Scaffold the gitops-config repository (scaffold init)")
+        try:
+            _git_commit(dest, "Scaffold the gitops-config repository (scaffold init)")
+        except UserInputError as exc:  # the files are written: say so, exit 1, not 2
+            raise ConflictError(
+                f"{dest}: the repository was written, but {exc.message}; commit it yourself: "
+                f"cd {dest} && git add -A && git commit -m 'Scaffold gitops-config'"
+            ) from None
         result.notes.append("committed as 'Scaffold the gitops-config repository (scaffold init)'")
     if not (dest / ".git").exists() and _inside_git(dest):
         result.notes.append(
@@ -284,6 +321,23 @@ def _git_init(dest: Path) -> bool:
     return True
 
 
+def _check_git_identity(dest: Path) -> None:
+    """`--commit` needs a Git identity; without one, refuse before writing anything."""
+    where = next((p for p in (dest, *dest.parents) if p.is_dir()), Path("/"))
+    try:
+        completed = subprocess.run(
+            ["git", "var", "GIT_COMMITTER_IDENT"], cwd=where, capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return  # no git: init says so and does not commit
+    if completed.returncode != 0:
+        raise UserInputError(
+            "--commit: git has no identity to commit with; set one with "
+            "`git config --global user.name NAME` and `git config --global user.email EMAIL`, "
+            "or run without --commit (nothing was written)"
+        )
+
+
 def _git_commit(repo: Path, message: str) -> None:
     # Only DEST's own files: inside a larger repository, whatever else is staged stays staged.
     for args in (["add", "--all", "--", "."], ["commit", "--quiet", "-m", message, "--", "."]):
@@ -340,6 +394,8 @@ def add_service(
     ingress_host: str | None = None,
     dry_run: bool = False,
 ) -> Result:
+    host_notes: list[str] = []
+
     def change(doc: Document, current: Answers) -> str:
         _must_be_new("service", name, current.services, f" (remove it with `scaffold remove-service {name}`)")
         if team not in _names(current.teams):
@@ -365,6 +421,13 @@ def add_service(
             item["autoscaling"] = _autoscaling(autoscale)
         if ingress_host:
             item["ingress"] = {"host": ingress_host}
+            hosts = _environment_hosts(current, ingress_host)
+            if hosts:
+                item["ingress"]["hosts"] = hosts
+                host_notes[:] = [
+                    f"ingress: {e} is served at {h} (ingress.hosts in {ANSWERS_FILE})"
+                    for e, h in hosts.items()
+                ]
         _item(
             Service,
             item,
@@ -389,12 +452,28 @@ def add_service(
         lambda _: MANAGED_SETS,
         dry_run,
     )
+    result.notes += host_notes
     result.next_steps = [
         f"review apps/services/{name}/ (values.yaml, values-<env>.yaml) and set the real image tag",
         "git add -A && git commit -m 'Add service " + name + "' && git push",
         f"Argo CD's services ApplicationSet picks up apps/services/{name} in every environment",
     ]
     return result
+
+
+def _environment_hosts(current: Answers, host: str) -> dict[str, str]:
+    """`<env>.<host>` for each non-production environment that shares its cluster with another:
+    one host and path per cluster, or ingress-nginx refuses the second Ingress."""
+    from gitops_scaffold.model import is_production
+
+    per_cluster: dict[str, int] = {}
+    for env in current.environments:
+        per_cluster[env.cluster] = per_cluster.get(env.cluster, 0) + 1
+    return {
+        env.name: f"{env.name}.{host}"
+        for index, env in enumerate(current.environments)
+        if per_cluster[env.cluster] > 1 and not is_production(current, index)
+    }
 
 
 def _default_image(current: Answers, name: str) -> str:
@@ -644,6 +723,9 @@ def status(repo: Path) -> Status:
     from gitops_scaffold.state import answers_digest, load_meta, templates_digest
 
     repo = _existing_repo(repo)
+    if (work_dir(repo) / JOURNAL).is_file():
+        with locked(repo):  # a command killed after its commit point: finish it, then report
+            pass
     disk_text = answers_file.read_text(repo / ANSWERS_FILE)
     doc = answers_file.parse(repo / ANSWERS_FILE, disk_text)
     migrations.refuse_old(doc)

@@ -31,6 +31,7 @@ from gitops_scaffold.validate.projects import Project, check_app, check_duplicat
 from gitops_scaffold.validate.rules import Context, run_rules
 from gitops_scaffold.validate.schemas import ArgoSchemas, kube_schemas
 from gitops_scaffold.validate.sources import SourceResolver
+from gitops_scaffold.yaml_guard import read_text
 
 # A schema error at the same place as one of these more specific findings is left out.
 _SUPERSEDES_SCHEMA = frozenset({"GS011", "GS012", "GS013"})
@@ -415,7 +416,7 @@ def _suppressions(root: Path, files: set[str]) -> dict[str, dict[int, set[str]]]
     found: dict[str, dict[int, set[str]]] = {}
     for rel in files:
         try:
-            text = (root / rel).read_text(encoding="utf-8")
+            text = read_text(root / rel)
         except (OSError, UnicodeDecodeError):
             continue
         if "scaffold-validate:" not in text:

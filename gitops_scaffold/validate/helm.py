@@ -23,6 +23,7 @@ from gitops_scaffold.validate.catalog import RULES
 from gitops_scaffold.validate.findings import Finding, Severity
 from gitops_scaffold.validate.loader import Path_, RepoFiles, load_all
 from gitops_scaffold.validate.model import Resource
+from gitops_scaffold.yaml_guard import read_text, safe_load
 
 _TEMPLATE_ERROR = re.compile(r"([^:\s\"]+\.(?:yaml|yml|tpl|txt|json)):(\d+)(?::\d+)?:?\s+(.*)", re.DOTALL)
 _SCHEMA_AT = re.compile(r"- at '(/[^']*)': ([^\n]*)")
@@ -260,7 +261,7 @@ def coalesce(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 def _missing_dependencies(chart_dir: Path) -> list[str]:
     try:
-        meta = yaml.safe_load((chart_dir / "Chart.yaml").read_text(encoding="utf-8")) or {}
+        meta = safe_load(read_text(chart_dir / "Chart.yaml")) or {}
     except (OSError, yaml.YAMLError):
         return []
     missing = []
@@ -277,7 +278,7 @@ def _missing_dependencies(chart_dir: Path) -> list[str]:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return read_text(path)
     except (OSError, UnicodeDecodeError):
         return ""
 

@@ -21,6 +21,7 @@ from gitops_scaffold.validate.findings import Finding
 from gitops_scaffold.validate.loader import Document, Path_, RepoFiles
 from gitops_scaffold.validate.model import RESOURCES_FINALIZERS, App, Production, Resource
 from gitops_scaffold.validate.projects import Project
+from gitops_scaffold.yaml_guard import read_text, safe_load
 
 
 @dataclass
@@ -852,7 +853,7 @@ def _argocd_dependency(chart_dir: Path) -> str | None:
     import yaml
 
     try:
-        meta = yaml.safe_load((chart_dir / "Chart.yaml").read_text(encoding="utf-8")) or {}
+        meta = safe_load(read_text(chart_dir / "Chart.yaml")) or {}
     except (OSError, yaml.YAMLError):
         return None
     for dep in meta.get("dependencies") or [] if isinstance(meta, dict) else []:
@@ -866,7 +867,7 @@ def _answers(root: Path) -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.safe_load((root / "scaffold.yaml").read_text(encoding="utf-8"))
+        data = safe_load(read_text(root / "scaffold.yaml"))
     except (OSError, yaml.YAMLError):
         return {}
     return data if isinstance(data, dict) and isinstance(data.get("argocd", {}), dict) else {}
