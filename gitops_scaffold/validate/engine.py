@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_scaffold.errors import UserInputError
+from gitops_scaffold.validate import tenancy  # noqa: F401  (registers GS017-GS019)
 from gitops_scaffold.validate.catalog import RULES, finding
 from gitops_scaffold.validate.findings import Finding, Report, Severity
 from gitops_scaffold.validate.helm import Helm, RenderRequest, helm_available
