@@ -43,7 +43,7 @@ _ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_\-
 _SECRET_KEY = re.compile(r"^[A-Za-z0-9/_+=.@\-]+$")
 _HTTP_PATH = re.compile(r"^/[A-Za-z0-9._~\-/]*$")
 _SLACK_CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
-_USERINFO = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.\-]*://)(?P<userinfo>[^/@\s]*@)", re.IGNORECASE)
+_USERINFO = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.\-]*://)(?P<userinfo>[^/\s]*@)", re.IGNORECASE)
 _GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.@\-:/]{0,127}$")
 
 

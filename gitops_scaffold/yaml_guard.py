@@ -19,6 +19,9 @@ import yaml
 # Values that aliases may add beyond the nodes written out: generous for the anchors people
 # use to share a block, far below what a nested bomb expands to.
 MAX_ALIASED_VALUES = 10_000
+# Collections inside collections: no configuration needs more, and every reader that walks a
+# document recursively stays far from Python's recursion limit.
+MAX_NESTING = 200
 # A YAML file in a repository (or an answers file) larger than this is not configuration.
 MAX_YAML_BYTES = 5 * 1024 * 1024
 
@@ -29,12 +32,15 @@ class AliasProblem:
 
     node: yaml.Node
     recursive: bool  # an alias inside the node it refers to
+    too_deep: bool = False  # collections nested beyond MAX_NESTING
 
     @property
     def line(self) -> int:
         return self.node.start_mark.line + 1
 
     def message(self) -> str:
+        if self.too_deep:
+            return f"collections nested more than {MAX_NESTING} levels deep; flatten the document"
         if self.recursive:
             return "a YAML alias refers to a node that contains it; the document cannot be recursive"
         return (
@@ -44,7 +50,8 @@ class AliasProblem:
 
 
 def check_aliases(root: yaml.Node, limit: int = MAX_ALIASED_VALUES) -> AliasProblem | None:
-    """None if constructing ``root`` stays within ``limit`` values more than it has nodes.
+    """None if constructing ``root`` stays within ``limit`` values more than it has nodes
+    (and within MAX_NESTING levels).
 
     Linear in the number of distinct nodes: each node's expanded size is computed once
     (iteratively, so a deeply nested document cannot exhaust the stack).
@@ -52,10 +59,10 @@ def check_aliases(root: yaml.Node, limit: int = MAX_ALIASED_VALUES) -> AliasProb
     size: dict[int, int] = {}
     open_nodes: set[int] = set()
     cap = limit + 1
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    stack: list[tuple[yaml.Node, bool, int]] = [(root, False, 0)]
     aliased: yaml.Node | None = None
     while stack:
-        node, children_done = stack.pop()
+        node, children_done, depth = stack.pop()
         key = id(node)
         children = _children(node)
         if children_done:
@@ -66,15 +73,17 @@ def check_aliases(root: yaml.Node, limit: int = MAX_ALIASED_VALUES) -> AliasProb
             continue
         if key in open_nodes:
             return AliasProblem(node, recursive=True)
+        if depth > MAX_NESTING:
+            return AliasProblem(node, recursive=False, too_deep=True)
         open_nodes.add(key)
-        stack.append((node, True))
+        stack.append((node, True, depth))
         for child in children:
             if id(child) in open_nodes:
                 return AliasProblem(child, recursive=True)
             if id(child) in size:
                 aliased = aliased or child
             else:
-                stack.append((child, False))
+                stack.append((child, False, depth + 1))
     if size.get(id(root), 1) - len(size) > limit:
         return AliasProblem(aliased or root, recursive=False)
     return None

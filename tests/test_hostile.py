@@ -74,6 +74,9 @@ HOSTILE_CASES = [
         ),
         r"namespace 'cert-manager' in environment 'dev', the namespace of the cert-manager add-on",
     ),
+    Case(
+        "nested-900-deep", "x: " + "{a: " * 900 + "1" + "}" * 900 + "\n", r"nested more than 200 levels deep"
+    ),
     # --- uniqueness after derivation --------------------------------------------------------------
     Case(
         "namespace-shop-dev",
