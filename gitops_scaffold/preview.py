@@ -31,7 +31,7 @@ class Preview:
 
 def preview(target: Path, *, include_written: bool = False) -> Preview:
     """Expand the ApplicationSets in ``target`` (a repository, or one file inside one)."""
-    from gitops_scaffold.validate.engine import expand_appsets
+    from gitops_scaffold.validate.engine import expand_appsets, interrupted_transaction
     from gitops_scaffold.validate.findings import Severity
     from gitops_scaffold.validate.loader import load_repo, parse_text
     from gitops_scaffold.validate.model import App, find_clusters
@@ -56,6 +56,7 @@ def preview(target: Path, *, include_written: bool = False) -> Preview:
         docs = files.documents
         problems = files.problems
     result = Preview(repo=root)
+    result.notes += interrupted_transaction(root)
     result.errors += [f"{p.file}:{p.line}: {p.message}" for p in problems]
     appsets = [d for d in docs if d.is_object and d.is_argo("ApplicationSet")]
     from gitops_scaffold import appset

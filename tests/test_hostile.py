@@ -590,3 +590,22 @@ def test_a_token_in_repo_url_is_never_echoed(tmp_path: Path) -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == 2
         assert TOKEN not in result.output and "***@github.com" in result.output
+
+
+def test_validate_and_preview_say_when_a_change_was_interrupted(tmp_path: Path) -> None:
+    from gitops_scaffold.preview import preview
+    from gitops_scaffold.validate import Options, validate
+
+    repo = _repo_with(tmp_path, {".git/scaffold/journal.json": b'{"moves": []}'})
+    note = "an interrupted scaffold command left a half-written change"
+    assert any(note in n for n in validate(repo, Options(helm=False)).notes)
+    assert any(note in n for n in preview(repo).notes)
+
+
+def test_status_finishes_an_interrupted_change_first(repo: Path) -> None:
+    from gitops_scaffold.apply import JOURNAL, work_dir
+
+    (work_dir(repo) / JOURNAL).write_text('{"moves": []}', encoding="utf-8")
+    result = runner.invoke(app, ["status", "-C", str(repo)])
+    assert result.exit_code == 0, result.output
+    assert not (work_dir(repo) / JOURNAL).exists()

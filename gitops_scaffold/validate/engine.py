@@ -171,13 +171,28 @@ def validate(root: Path, options: Options | None = None) -> Report:
     return _Run(root, options).report()
 
 
+# Where a scaffold write command keeps its journal (apply.work_dir): a journal left there is a
+# change killed after its commit point, half on disk until a scaffold command finishes it.
+_JOURNALS = (".git/scaffold/journal.json", ".scaffold/txn/journal.json")
+
+
+def interrupted_transaction(root: Path) -> list[str]:
+    """A note when the tree checked is half of an interrupted scaffold change."""
+    if any((root / journal).is_file() for journal in _JOURNALS):
+        return [
+            "an interrupted scaffold command left a half-written change in this repository; "
+            "run `scaffold status` (or any scaffold command) there to finish it, then check again"
+        ]
+    return []
+
+
 class _Run:
     """The steps of one run, in order; each adds findings and notes."""
 
     def __init__(self, root: Path, options: Options) -> None:
         self.root = root
         self.options = options
-        self.notes: list[str] = []
+        self.notes: list[str] = interrupted_transaction(root)
         self.files = load_repo(root)
         self.findings: list[Finding] = list(self.files.problems)
         self.argo = ArgoSchemas(options.schemas)
