@@ -21,7 +21,6 @@ from gitops_scaffold.errors import AnswersError
 from gitops_scaffold.model import ANSWERS_VERSION, Answers, Loc, Problem, cross_check
 from gitops_scaffold.yaml_guard import NotReadable, check_aliases, read_bounded
 
-ANSWERS_FILE = "scaffold.yaml"
 MAX_ANSWERS_BYTES = 5 * 1024 * 1024
 MISSING = "required key is missing"
 SCHEMA_URL = "https://gitops-scaffold.dev/schema/scaffold.schema.json"

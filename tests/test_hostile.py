@@ -593,8 +593,8 @@ def test_a_token_in_repo_url_is_never_echoed(tmp_path: Path) -> None:
 
 
 def test_validate_and_preview_say_when_a_change_was_interrupted(tmp_path: Path) -> None:
-    from gitops_scaffold.preview import preview
     from gitops_scaffold.validate import Options, validate
+    from gitops_scaffold.validate.preview import preview
 
     repo = _repo_with(tmp_path, {".git/scaffold/journal.json": b'{"moves": []}'})
     note = "an interrupted scaffold command left a half-written change"
@@ -603,7 +603,8 @@ def test_validate_and_preview_say_when_a_change_was_interrupted(tmp_path: Path) 
 
 
 def test_status_finishes_an_interrupted_change_first(repo: Path) -> None:
-    from gitops_scaffold.apply import JOURNAL, work_dir
+    from gitops_scaffold.apply import work_dir
+    from gitops_scaffold.constants import JOURNAL
 
     (work_dir(repo) / JOURNAL).write_text('{"moves": []}', encoding="utf-8")
     result = runner.invoke(app, ["status", "-C", str(repo)])
