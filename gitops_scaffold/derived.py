@@ -196,7 +196,7 @@ def _path_key(path: str) -> str:
 
 def ingress_collisions(answers: Answers) -> list[Problem]:
     """One host and path per cluster: ingress-nginx's admission refuses the second Ingress."""
-    from gitops_scaffold.model import IN_CLUSTER_SERVER
+    from gitops_scaffold.constants import IN_CLUSTER_SERVER
 
     entries: list[tuple[object, Loc, str]] = []
     argocd_cluster = next((c.name for c in answers.clusters if c.server == IN_CLUSTER_SERVER), "in-cluster")
@@ -232,7 +232,8 @@ def _server_key(server: str) -> str:
 
 def cluster_problems(answers: Answers) -> list[Problem]:
     """`in-cluster` is Argo CD's own cluster; one server is one cluster (one cluster secret)."""
-    from gitops_scaffold.model import IN_CLUSTER_SERVER, Problem
+    from gitops_scaffold.constants import IN_CLUSTER_SERVER
+    from gitops_scaffold.model import Problem
 
     problems = []
     for index, cluster in enumerate(answers.clusters):
