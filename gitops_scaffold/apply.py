@@ -195,8 +195,23 @@ def _perform(repo: Path, staging: Path, moves: list[list[str | None]]) -> None:
             continue
         source = staging / staged
         if source.exists():  # gone when an earlier recovery already moved it
+            if path == ANSWERS_FILE and target.is_symlink():
+                _write_through(source, target.resolve())  # the link stays a link
+                continue
             target.parent.mkdir(parents=True, exist_ok=True)
             source.replace(target)
+
+
+def _write_through(source: Path, target: Path) -> None:
+    """A symlinked scaffold.yaml is written where it points (renamed there when that is on
+    the same file system, copied over when it is not)."""
+    try:
+        source.replace(target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        shutil.copyfile(source, target)
+        source.unlink()
 
 
 def _remove_empty_parents(repo: Path, folder: Path) -> None:

@@ -1,4 +1,4 @@
-"""The few git operations the write half needs: is a folder in a repository, init, commit."""
+"""The few git operations the write half needs: is a folder in a repository, init, identity, commit."""
 
 from __future__ import annotations
 
@@ -28,6 +28,23 @@ def git_init(dest: Path) -> bool:
     except (OSError, subprocess.CalledProcessError):
         return False
     return True
+
+
+def check_git_identity(dest: Path) -> None:
+    """`--commit` needs a Git identity; without one, refuse before writing anything."""
+    where = next((p for p in (dest, *dest.parents) if p.is_dir()), Path("/"))
+    try:
+        completed = subprocess.run(
+            ["git", "var", "GIT_COMMITTER_IDENT"], cwd=where, capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return  # no git: init says so and does not commit
+    if completed.returncode != 0:
+        raise UserInputError(
+            "--commit: git has no identity to commit with; set one with "
+            "`git config --global user.name NAME` and `git config --global user.email EMAIL`, "
+            "or run without --commit (nothing was written)"
+        )
 
 
 def git_commit(repo: Path, message: str) -> None:

@@ -64,6 +64,8 @@ def add_service(
     ingress_host: str | None = None,
     dry_run: bool = False,
 ) -> Result:
+    host_notes: list[str] = []
+
     def change(doc: Document, current: Answers) -> str:
         _must_be_new("service", name, current.services, f" (remove it with `scaffold remove-service {name}`)")
         if team not in names_of(current.teams):
@@ -89,6 +91,13 @@ def add_service(
             item["autoscaling"] = _autoscaling(autoscale)
         if ingress_host:
             item["ingress"] = {"host": ingress_host}
+            hosts = _environment_hosts(current, ingress_host)
+            if hosts:
+                item["ingress"]["hosts"] = hosts
+                host_notes[:] = [
+                    f"ingress: {e} is served at {h} (ingress.hosts in {ANSWERS_FILE})"
+                    for e, h in hosts.items()
+                ]
         _item(
             Service,
             item,
@@ -113,12 +122,28 @@ def add_service(
         lambda _: MANAGED_SETS,
         dry_run,
     )
+    result.notes += host_notes
     result.next_steps = [
         f"review apps/services/{name}/ (values.yaml, values-<env>.yaml) and set the real image tag",
         "git add -A && git commit -m 'Add service " + name + "' && git push",
         f"Argo CD's services ApplicationSet picks up apps/services/{name} in every environment",
     ]
     return result
+
+
+def _environment_hosts(current: Answers, host: str) -> dict[str, str]:
+    """`<env>.<host>` for each non-production environment that shares its cluster with another:
+    one host and path per cluster, or ingress-nginx refuses the second Ingress."""
+    from gitops_scaffold.model import is_production
+
+    per_cluster: dict[str, int] = {}
+    for env in current.environments:
+        per_cluster[env.cluster] = per_cluster.get(env.cluster, 0) + 1
+    return {
+        env.name: f"{env.name}.{host}"
+        for index, env in enumerate(current.environments)
+        if per_cluster[env.cluster] > 1 and not is_production(current, index)
+    }
 
 
 def _default_image(current: Answers, name: str) -> str:

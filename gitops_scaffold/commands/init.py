@@ -9,8 +9,8 @@ from gitops_scaffold.apply import locked, work_dir
 from gitops_scaffold.commands.pipeline import finish
 from gitops_scaffold.constants import ANSWERS_FILE, JOURNAL, META_FILE, STATE_DIR
 from gitops_scaffold.context import resolve
-from gitops_scaffold.errors import UserInputError
-from gitops_scaffold.git import git_commit, git_init, git_top, inside_git
+from gitops_scaffold.errors import ConflictError, UserInputError
+from gitops_scaffold.git import check_git_identity, git_commit, git_init, git_top, inside_git
 from gitops_scaffold.model import Answers
 from gitops_scaffold.plan import make_plan
 from gitops_scaffold.render import render
@@ -50,16 +50,25 @@ def init(dest: Path, answers_path: Path, dry_run: bool = False, commit: bool = F
     plan.internal[STATE_GITIGNORE] = "# scaffold's transaction folder, when the repo has no .git\ntxn/\n"
     if dry_run:
         return finish("init", dest, plan, dry_run=True)
+    if commit:
+        check_git_identity(dest)  # before anything is written: exit 2 means nothing was
     try:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserInputError(f"{dest}: cannot create the destination ({exc.strerror})") from None
     git_ready = git_init(dest)
     with locked(dest):
+        _check_new_destination(dest)  # again, under the lock: a concurrent init may have won
         result = finish("init", dest, plan, dry_run=False)
     result.next_steps = _init_next_steps(dest, answers, committed=commit and git_ready)
     if commit and git_ready:
-        git_commit(dest, "Scaffold the gitops-config repository (scaffold init)")
+        try:
+            git_commit(dest, "Scaffold the gitops-config repository (scaffold init)")
+        except UserInputError as exc:  # the files are written: say so, exit 1, not 2
+            raise ConflictError(
+                f"{dest}: the repository was written, but {exc.message}; commit it yourself: "
+                f"cd {dest} && git add -A && git commit -m 'Scaffold gitops-config'"
+            ) from None
         result.notes.append("committed as 'Scaffold the gitops-config repository (scaffold init)'")
     if not (dest / ".git").exists() and inside_git(dest):
         result.notes.append(

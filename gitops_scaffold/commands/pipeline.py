@@ -76,7 +76,9 @@ def run(
         else:
             migrations.refuse_old(doc)
         old = answers_file.validate(doc)
-        new_text = doc.text if change_answers is None else change_answers(doc, old)
+        new_text = (
+            doc.text if change_answers is None else _same_line_endings(disk_text, change_answers(doc, old))
+        )
         new = _validate_change(repo / ANSWERS_FILE, new_text, changed=new_text != doc.text)
         if guard_environments:
             _refuse_environment_drift(old, new)
@@ -89,9 +91,17 @@ def run(
         plan.internal[META_FILE] = encode_meta(new_text)
         if force_removal is False:
             _refuse_edited_removals(plan)
+        _refuse_unresolved_conflicts(plan)
         result = finish(command, repo, plan, dry_run)
         result.notes += notes
         return result
+
+
+def _same_line_endings(before: str, after: str) -> str:
+    """An edit of a CRLF scaffold.yaml keeps it CRLF (the edits insert plain newlines)."""
+    if "\r\n" not in before:
+        return after
+    return after.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
 def _validate_change(path: Path, new_text: str, changed: bool) -> Answers:
@@ -142,6 +152,24 @@ def _refuse_edited_removals(plan: Plan) -> None:
         raise ConflictError(
             f"refusing to remove files you edited: {listing}; nothing was changed "
             "(keep a copy and run again with --force to remove them anyway)"
+        )
+
+
+def _refuse_unresolved_conflicts(plan: Plan) -> None:
+    """A file still holding the markers of the last conflict is not merged again (the second
+    marker block would nest inside the first); the user resolves it first."""
+    from gitops_scaffold.merge import has_conflict_markers
+
+    unresolved = [
+        c.path
+        for c in plan.changes
+        if c.action in {Action.MERGE, Action.CONFLICT} and c.old_text and has_conflict_markers(c.old_text)
+    ]
+    if unresolved:
+        raise UserInputError(
+            f"resolve first: {', '.join(unresolved)} still hold{'s' if len(unresolved) == 1 else ''} "
+            "conflict markers from the last command; edit the file(s) to keep what you want and "
+            "remove the <<<<<<< ======= >>>>>>> lines, then run this command again (nothing was changed)"
         )
 
 

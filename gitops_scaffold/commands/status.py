@@ -6,8 +6,9 @@ from pathlib import Path
 
 from gitops_scaffold import answers as answers_file
 from gitops_scaffold import migrations
+from gitops_scaffold.apply import locked, work_dir
 from gitops_scaffold.commands.pipeline import existing_repo
-from gitops_scaffold.constants import ANSWERS_FILE
+from gitops_scaffold.constants import ANSWERS_FILE, JOURNAL
 from gitops_scaffold.context import resolve
 from gitops_scaffold.model import Answers
 from gitops_scaffold.render import render
@@ -22,6 +23,9 @@ def status(repo: Path) -> Status:
     from gitops_scaffold.state import answers_digest, load_meta, templates_digest
 
     repo = existing_repo(repo)
+    if (work_dir(repo) / JOURNAL).is_file():
+        with locked(repo):  # a command killed after its commit point: finish it, then report
+            pass
     disk_text = answers_file.read_text(repo / ANSWERS_FILE)
     doc = answers_file.parse(repo / ANSWERS_FILE, disk_text)
     migrations.refuse_old(doc)

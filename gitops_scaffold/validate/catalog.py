@@ -228,6 +228,45 @@ ARGOCD_NOT_ON_SYSTEM_NODES = Rule(
     "dedicated system node group that the autoscaler does not consolidate.",
 )
 
+TEAM_PROJECT_PLATFORM_NAMESPACE = Rule(
+    "GS017",
+    "team-project-platform-namespace",
+    Severity.error,
+    "Team AppProject permits a platform namespace",
+    "An AppProject other than the platform's (`default`, `platform`, or one already trusted "
+    "with every cluster-scoped kind) has a destination whose namespace is, or as a glob "
+    "matches, one the platform owns: Argo CD's namespace, `default`, a `kube-*` namespace, or "
+    "a namespace a platform Application deploys to (an add-on's). Anyone who can commit to "
+    "that team's Applications can then replace what runs there; in Argo CD's namespace, "
+    "rewrite `argocd-rbac-cm` and make themselves admin.",
+    "List the team's own namespaces in the project's destinations, exactly (no `*`), and give "
+    "a service that collides with a platform namespace another name.",
+)
+
+SHARED_DESTINATION = Rule(
+    "GS018",
+    "shared-destination",
+    Severity.error,
+    "Two team AppProjects permit the same namespace",
+    "Two different team AppProjects both permit one namespace on one cluster. Each team can "
+    "then deploy over, or prune, the other's resources there, and Argo CD reports the shared "
+    "objects as managed by two Applications. It usually means two derived names collided "
+    "(service `shop-dev` beside service `shop` in environment `dev`).",
+    "Give each team's services namespaces of their own; rename one of the services.",
+)
+
+DUPLICATE_INGRESS = Rule(
+    "GS019",
+    "duplicate-ingress",
+    Severity.error,
+    "Two Applications serve the same host and path on one cluster",
+    "Ingresses of two Applications on the same cluster route the same host and path. The "
+    "ingress-nginx admission webhook refuses the second one ('host and path already "
+    "defined'), so its sync fails; without the webhook, requests go to either service.",
+    "Give each environment on the cluster its own host (`ingress.hosts: {<env>: <host>}` in "
+    "scaffold.yaml), or a different path.",
+)
+
 _LINT_RULES = [
     PRODUCTION_AUTO_SYNC,
     HPA_REPLICAS_DRIFT,
@@ -245,6 +284,9 @@ _LINT_RULES = [
     DEPRECATED_INGRESS_CLASS_ANNOTATION,
     MIGRATION_AFTER_DEPLOYMENT,
     ARGOCD_NOT_ON_SYSTEM_NODES,
+    TEAM_PROJECT_PLATFORM_NAMESPACE,
+    SHARED_DESTINATION,
+    DUPLICATE_INGRESS,
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in (*_LINT_RULES, *STRUCTURAL_CHECKS)}

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_scaffold import progress
+from gitops_scaffold.constants import JOURNAL, STATE_DIR
 from gitops_scaffold.errors import UserInputError
 from gitops_scaffold.validate.argo.helm import Helm, RenderRequest, helm_available
 from gitops_scaffold.validate.argo.loader import Document, Path_, RepoFiles, load_repo
@@ -38,6 +39,7 @@ from gitops_scaffold.validate.catalog import (
 from gitops_scaffold.validate.findings import Finding, Report, Severity
 from gitops_scaffold.validate.rules import Context, run_rules
 from gitops_scaffold.validate.structural import APPLICATIONSET_GENERATION, ARGOCD_SCHEMA
+from gitops_scaffold.yaml_guard import read_text
 
 # A schema error at the same place as one of these more specific findings is left out.
 _SUPERSEDES_SCHEMA = frozenset({r.id for r in (SINGLE_BRACE_PLACEHOLDER, TEMPLATED_BOOLEAN, MISPLACED_FIELD)})
@@ -179,13 +181,28 @@ def validate(root: Path, options: Options | None = None) -> Report:
     return _Run(root, options).report()
 
 
+# Where a scaffold write command keeps its journal (apply.work_dir): a journal left there is a
+# change killed after its commit point, half on disk until a scaffold command finishes it.
+_JOURNALS = (f".git/scaffold/{JOURNAL}", f"{STATE_DIR}/txn/{JOURNAL}")
+
+
+def interrupted_transaction(root: Path) -> list[str]:
+    """A note when the tree checked is half of an interrupted scaffold change."""
+    if any((root / journal).is_file() for journal in _JOURNALS):
+        return [
+            "an interrupted scaffold command left a half-written change in this repository; "
+            "run `scaffold status` (or any scaffold command) there to finish it, then check again"
+        ]
+    return []
+
+
 class _Run:
     """The steps of one run, in order; each adds findings and notes."""
 
     def __init__(self, root: Path, options: Options) -> None:
         self.root = root
         self.options = options
-        self.notes: list[str] = []
+        self.notes: list[str] = interrupted_transaction(root)
         self.files = load_repo(root)
         self.findings: list[Finding] = list(self.files.problems)
         self.argo = ArgoSchemas(options.schemas)
@@ -427,7 +444,7 @@ def _suppressions(root: Path, files: set[str]) -> dict[str, dict[int, set[str]]]
     found: dict[str, dict[int, set[str]]] = {}
     for rel in files:
         try:
-            text = (root / rel).read_text(encoding="utf-8")
+            text = read_text(root / rel)
         except (OSError, UnicodeDecodeError):
             continue
         if "scaffold-validate:" not in text:

@@ -34,7 +34,7 @@ def preview(target: Path, *, include_written: bool = False) -> Preview:
     """Expand the ApplicationSets in ``target`` (a repository, or one file inside one)."""
     from gitops_scaffold.validate.argo.loader import load_repo, parse_text
     from gitops_scaffold.validate.argo.objects import App, find_clusters
-    from gitops_scaffold.validate.engine import expand_appsets
+    from gitops_scaffold.validate.engine import expand_appsets, interrupted_transaction
     from gitops_scaffold.validate.findings import Severity
 
     if not target.exists():
@@ -42,15 +42,22 @@ def preview(target: Path, *, include_written: bool = False) -> Preview:
     target = target.resolve()
     root = target if target.is_dir() else _repo_root(target)
     files = load_repo(root)
-    if target.is_file():
+    if not target.is_dir():
+        from gitops_scaffold.yaml_guard import read_text
+
         rel = target.relative_to(root).as_posix()
-        docs, problems = parse_text(target.read_text(encoding="utf-8"), rel)
+        try:  # a regular file of bounded size, UTF-8: a FIFO or a binary file is one clear line
+            text = read_text(target)
+        except OSError as exc:
+            raise UserInputError(f"{rel}: cannot read the file: {exc}") from None
+        docs, problems = parse_text(text, rel)
         if problems:
             raise UserInputError("\n".join(f"{p.file}:{p.line}: {p.message}" for p in problems))
     else:
         docs = files.documents
         problems = files.problems
     result = Preview(repo=root)
+    result.notes += interrupted_transaction(root)
     result.errors += [f"{p.file}:{p.line}: {p.message}" for p in problems]
     appsets = [d for d in docs if d.is_object and d.is_argo("ApplicationSet")]
     from gitops_scaffold.validate.argo import common

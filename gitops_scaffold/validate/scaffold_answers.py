@@ -61,8 +61,10 @@ def _parse(path: Path, mtime_ns: int, size: int) -> ScaffoldAnswers | None:
     """One parse per version of the file (the key holds its mtime and size): one per run."""
     import yaml
 
+    from gitops_scaffold.yaml_guard import read_text, safe_load
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(read_text(path))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
     if data is None:

@@ -14,7 +14,7 @@ from gitops_scaffold.answers import Document
 from gitops_scaffold.commands import grow
 from gitops_scaffold.commands import status as status_command
 from gitops_scaffold.commands import upgrade as upgrade_command
-from gitops_scaffold.errors import UserInputError
+from gitops_scaffold.errors import AnswersError, UserInputError
 from gitops_scaffold.merge import YOURS_MARKER
 from gitops_scaffold.plan import Action
 from gitops_scaffold.state import decode_record, encode_record, record_path
@@ -231,10 +231,21 @@ def argocd_objects(repo: Path) -> list[tuple[str, dict]]:  # type: ignore[type-a
 def test_an_old_repo_is_behind_and_upgrades_with_every_edit_kept(old_repo: Path) -> None:
     import jsonschema
 
+    answers = old_repo / "scaffold.yaml"
+    # 0.1.0 let orders-dev and orders-staging serve one host and path on one cluster (ingress-nginx
+    # refuses the second Ingress); the model now says so, and the user gives each its own host.
+    with pytest.raises(AnswersError, match=r"are served twice.*ingress\.hosts"):
+        status_command.status(old_repo)
+    answers.write_text(
+        answers.read_text().replace(
+            "      path: /api/v1\n",
+            "      path: /api/v1\n"
+            "      hosts: {dev: orders-dev.internal.acme.com, staging: orders-stg.internal.acme.com}\n",
+        )
+    )
     report = status_command.status(old_repo)
     assert report.templates_changed and report.exit_code == 1
     # Hand edits, the way people make them.
-    answers = old_repo / "scaffold.yaml"
     answers.write_text(answers.read_text().replace("version: 1\n", "# reviewed by platform\nversion: 1\n"))
     values = old_repo / "apps/services/orders/values-prod.yaml"
     values.write_text(values.read_text() + "# prod: pinned after incident 42\n")

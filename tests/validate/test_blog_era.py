@@ -35,6 +35,7 @@ BLOG_FINDINGS: list[tuple[str, str, str]] = [
     ("GS014", "guestbook/ingress.yaml", "kubernetes.io/ingress.class"),
     ("GS015", "guestbook/migrate-job.yaml", "annotations:"),
     ("GS016", "apps/argocd.yaml", "valuesObject:"),
+    ("GS017", "projects/team.yaml", 'namespace: "*"'),
 ]
 
 
@@ -44,7 +45,9 @@ def test_blog_era_repo_every_mistake_found_at_its_line() -> None:
     assert found(report) == want, "\n".join(
         f"{f.rule} {f.file}:{f.line} {f.message}" for f in report.findings
     )
-    assert {rule for rule, _, _ in BLOG_FINDINGS} == set(lint_rule_ids())
+    # The collision rules need two teams or two ingresses, which the blog-era repo has not;
+    # MUTATIONS covers them.
+    assert {rule for rule, _, _ in BLOG_FINDINGS} == set(lint_rule_ids()) - {"GS018", "GS019"}
     assert report.exit_code(Severity.warning) == 1
 
 

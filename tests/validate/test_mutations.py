@@ -247,10 +247,94 @@ MUTATIONS: list[tuple[str, list[Edit], list[Expect]]] = [
         [("helm-guestbook/templates/service.yaml", ".Values.service.port", ".Values.service.ports.http")],
         [("GS112", "helm-guestbook/templates/service.yaml", ".Values.service.ports")],
     ),
+    (
+        "team project permits a platform namespace",
+        [
+            (
+                "apps/projects.yaml",
+                "      namespace: workload-*\n",
+                "      namespace: workload-*\n    - server: https://kubernetes.default.svc\n"
+                "      namespace: kube-system\n",
+            )
+        ],
+        [("GS017", "apps/projects.yaml", "namespace: kube-system")],
+    ),
+    (
+        "two team projects permit one namespace",
+        [],
+        [("GS018", "apps/projects.yaml", "namespace: guestbook")],
+    ),
+    (
+        "two Applications serve one host and path",
+        [
+            (
+                "apps/projects.yaml",
+                "    - group: apps\n      kind: Deployment\n",
+                "    - group: apps\n      kind: Deployment\n"
+                "    - group: networking.k8s.io\n      kind: Ingress\n",
+            )
+        ],
+        [("GS019", "workloads/frontend/ingress.yaml", "path: /")],
+    ),
 ]
 
 # Files some mutations add.
 EXTRA_FILES = {
+    "two team projects permit one namespace": {
+        "apps/other-project.yaml": """\
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata:
+  name: other
+  namespace: argocd
+spec:
+  sourceRepos:
+    - https://github.com/example/argocd-example-apps.git
+  destinations:
+    - server: https://kubernetes.default.svc
+      namespace: guestbook
+""",
+    },
+    "two Applications serve one host and path": {
+        "workloads/frontend/ingress.yaml": """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+spec:
+  ingressClassName: nginx
+  rules:
+    - host: shop.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: web
+                port:
+                  number: 80
+""",
+        "workloads/backend/ingress.yaml": """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+spec:
+  ingressClassName: nginx
+  rules:
+    - host: shop.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: web
+                port:
+                  number: 80
+""",
+    },
     "Argo CD not on system nodes": {
         "apps/argocd.yaml": """\
 apiVersion: argoproj.io/v1alpha1

@@ -119,6 +119,8 @@ def test_cli_exit_codes_and_formats() -> None:
             "GS013",
             "--ignore",
             "GS015",
+            "--ignore",
+            "GS017",
         ],
     )
     assert errors_only.exit_code == 0, errors_only.output

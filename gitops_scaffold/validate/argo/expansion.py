@@ -60,6 +60,7 @@ from gitops_scaffold.validate.argo.patch import (
     template_strings,
 )
 from gitops_scaffold.validate.argo.repo import cluster_secrets, repo_directories, repo_files
+from gitops_scaffold.yaml_guard import read_text
 
 # How a git files generator matches its paths. "git" is Argo CD's default (`git ls-files`
 # pathspecs: `*` also crosses `/`); "doublestar" is the opt-in new globbing
@@ -217,7 +218,7 @@ class _Expander:
         return result
 
     def file_param_sets(self, path: str, where: str) -> list[Json]:
-        text = (self.repo_dir / path).read_text(encoding="utf-8")
+        text = read_text(self.repo_dir / path)
         try:
             content = load_yaml(text)
         except yaml.YAMLError as exc:

@@ -24,6 +24,7 @@ from gitops_scaffold.validate.argo.loader import Path_, RepoFiles, load_all
 from gitops_scaffold.validate.argo.objects import Resource
 from gitops_scaffold.validate.findings import Finding, Rule, Severity
 from gitops_scaffold.validate.structural import HELM_LINT, HELM_RENDER
+from gitops_scaffold.yaml_guard import read_text, safe_load
 
 _TEMPLATE_ERROR = re.compile(r"([^:\s\"]+\.(?:yaml|yml|tpl|txt|json)):(\d+)(?::\d+)?:?\s+(.*)", re.DOTALL)
 _SCHEMA_AT = re.compile(r"- at '(/[^']*)': ([^\n]*)")
@@ -262,7 +263,7 @@ def coalesce(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 def _missing_dependencies(chart_dir: Path) -> list[str]:
     try:
-        meta = yaml.safe_load((chart_dir / "Chart.yaml").read_text(encoding="utf-8")) or {}
+        meta = safe_load(read_text(chart_dir / "Chart.yaml")) or {}
     except (OSError, yaml.YAMLError):
         return []
     missing = []
@@ -279,7 +280,7 @@ def _missing_dependencies(chart_dir: Path) -> list[str]:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return read_text(path)
     except (OSError, UnicodeDecodeError):
         return ""
 

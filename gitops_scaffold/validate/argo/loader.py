@@ -21,6 +21,7 @@ import yaml
 
 from gitops_scaffold.validate.findings import Finding
 from gitops_scaffold.validate.structural import YAML
+from gitops_scaffold.yaml_guard import NotReadable, check_aliases, read_text, safe_load_all
 
 Path_ = tuple[str | int, ...]
 
@@ -135,14 +136,18 @@ def load_repo(root: Path) -> RepoFiles:
         rel = path.relative_to(root).as_posix()
         repo.files += 1
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            repo.problems.append(YAML.finding(rel, 0, f"cannot read the file: {exc}"))
+            text = read_text(path)
+        except OSError as exc:  # a FIFO, a device, too large, not UTF-8: never read, never hung on
+            repo.problems.append(YAML.finding(rel, 0, f"cannot read the file: {_reason(exc)}"))
             continue
         docs, problems = parse_text(text, rel)
         repo.documents += docs
         repo.problems += problems
     return repo
+
+
+def _reason(exc: OSError) -> str:
+    return str(exc) if isinstance(exc, NotReadable) else (exc.strerror or str(exc))
 
 
 def _yaml_files(root: Path, repo: RepoFiles) -> Iterator[Path]:
@@ -163,7 +168,7 @@ def _yaml_files(root: Path, repo: RepoFiles) -> Iterator[Path]:
 
 def load_all(text: str) -> list[Any]:
     """Every document of a YAML stream, with the fast (C) loader when PyYAML has it."""
-    return list(yaml.load_all(text, Loader=_Loader))  # _Loader is a SafeLoader
+    return safe_load_all(text)  # the C safe loader, aliases bounded
 
 
 def parse_text(text: str, rel: str) -> tuple[list[Document], list[Finding]]:
@@ -176,6 +181,10 @@ def parse_text(text: str, rel: str) -> tuple[list[Document], list[Finding]]:
         while loader.check_node():
             node = loader.get_node()
             if node is None:  # pragma: no cover - an empty stream
+                break
+            aliases = check_aliases(node)
+            if aliases is not None:  # checked before anything is constructed or walked
+                problems.append(YAML.finding(rel, aliases.line, aliases.message()))
                 break
             data = loader.construct_document(node)
             positions: dict[Path_, int] = {}

@@ -102,9 +102,9 @@ class Project:
         for item in self.spec.get("destinations") or []:
             if not isinstance(item, dict):
                 continue
-            name_ok = bool(name) and _match(str(item.get("name", "")), name)
-            server_ok = bool(server) and _match(str(item.get("server", "")), server)
-            ns_ok = _match(str(item.get("namespace", "")), namespace)
+            name_ok = bool(name) and destination_match(str(item.get("name", "")), name)
+            server_ok = bool(server) and destination_match(str(item.get("server", "")), server)
+            ns_ok = destination_match(str(item.get("namespace", "")), namespace)
             if (server_ok or name_ok) and ns_ok:
                 any_match = True
             elif (
@@ -144,7 +144,7 @@ def _in_list(group: str, kind: str, name: str, items: Any) -> bool:
     return False
 
 
-def _match(pattern: str, value: str) -> bool:
+def destination_match(pattern: str, value: str) -> bool:
     """globMatch with negation allowed: a `!pattern` matches what the pattern does not."""
     if pattern.startswith("!"):
         return not _glob(pattern[1:], value, separator=False)

@@ -12,6 +12,7 @@ from gitops_scaffold.constants import (
 )
 from gitops_scaffold.validate.argo.clusters import cluster_secret
 from gitops_scaffold.validate.argo.common import Json
+from gitops_scaffold.yaml_guard import read_text, safe_load_all
 
 # --- the repository ------------------------------------------------------------------------
 
@@ -28,13 +29,13 @@ def cluster_secrets(repo_dir: Path) -> list[Json]:
         if not rel.endswith((".yaml", ".yml")) or "/templates/" in f"/{rel}":
             continue
         try:
-            text = (repo_dir / rel).read_text(encoding="utf-8")
+            text = read_text(repo_dir / rel)
         except (OSError, UnicodeDecodeError):
             continue
         if CLUSTER_SECRET_LABEL not in text:
             continue
         try:
-            documents = list(yaml.safe_load_all(text))
+            documents = safe_load_all(text)
         except yaml.YAMLError:
             continue
         for doc in documents:

@@ -23,6 +23,7 @@ from gitops_scaffold.validate.argo.objects import App, Resource, infer_self_urls
 from gitops_scaffold.validate.argo.projects import directory_glob
 from gitops_scaffold.validate.findings import Finding
 from gitops_scaffold.validate.structural import SOURCE_PATH_MISSING, VALUES_FILE_MISSING
+from gitops_scaffold.yaml_guard import read_text, safe_load
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
@@ -159,7 +160,7 @@ class SourceResolver:
         if docs is not None:
             return docs[0].data if docs else {}
         try:
-            return yaml.safe_load((self.root / rel).read_text(encoding="utf-8"))
+            return safe_load(read_text(self.root / rel))
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             return None
 
@@ -207,7 +208,7 @@ class SourceResolver:
         inline: Any = helm.get("valuesObject")
         if inline is None and isinstance(helm.get("values"), str):
             try:
-                inline = yaml.safe_load(helm["values"])
+                inline = safe_load(helm["values"])
             except yaml.YAMLError:
                 inline = None
         parameters = [p for p in helm.get("parameters") or [] if isinstance(p, dict)]

@@ -1,4 +1,4 @@
-"""The lint rules (GS001-GS016), one module per family; importing this package registers them all."""
+"""The lint rules (GS001-GS019), one module per family; importing this package registers them all."""
 
 from gitops_scaffold.validate.rules import (  # noqa: F401  (each module registers its rules)
     argocd_install,
@@ -9,6 +9,7 @@ from gitops_scaffold.validate.rules import (  # noqa: F401  (each module registe
     secrets,
     sync,
     templating,
+    tenancy,
 )
 from gitops_scaffold.validate.rules.base import Context, lint_rule_ids, run_rules
 

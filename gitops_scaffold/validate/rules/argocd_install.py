@@ -13,6 +13,7 @@ from gitops_scaffold.validate.catalog import ARGOCD_NOT_ON_SYSTEM_NODES
 from gitops_scaffold.validate.findings import Finding
 from gitops_scaffold.validate.rules.base import Context, rule
 from gitops_scaffold.validate.scaffold_answers import read_answers
+from gitops_scaffold.yaml_guard import read_text, safe_load
 
 # --- GS016 Argo CD not pinned to system nodes ------------------------------------------------
 
@@ -63,7 +64,7 @@ def _argocd_dependency(chart_dir: Path) -> str | None:
     import yaml
 
     try:
-        meta = yaml.safe_load((chart_dir / "Chart.yaml").read_text(encoding="utf-8")) or {}
+        meta = safe_load(read_text(chart_dir / "Chart.yaml")) or {}
     except (OSError, yaml.YAMLError):
         return None
     for dep in meta.get("dependencies") or [] if isinstance(meta, dict) else []:
