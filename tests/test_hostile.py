@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from gitops_scaffold.answers import SCHEMA_MODELINE
 from gitops_scaffold.cli import app
 from gitops_scaffold.cron import CronError, check_schedule
 from gitops_scaffold.errors import AnswersError
@@ -542,7 +543,9 @@ def test_two_inits_into_one_destination_one_wins(tmp_path: Path) -> None:
     codes = [p.wait(timeout=300) for p in procs]
     assert sorted(codes) == [0, 2], [p.stderr.read() if p.stderr else "" for p in procs]
     winner = (first, second)[codes.index(0)]
-    assert (dest / "scaffold.yaml").read_text() == winner.read_text()
+    written = (dest / "scaffold.yaml").read_text()
+    # init adds the editor-schema modeline on top; the rest is the winner's answers, unmixed
+    assert written.removeprefix(f"{SCHEMA_MODELINE}\n") == winner.read_text()
     services = sorted(p.name for p in (dest / "apps/services").iterdir())
     assert services == (["shop"] if winner == first else ["cart"])
 
