@@ -87,7 +87,7 @@ def render_app(app: App, side: Side, charts: Path | None = None) -> Rendered:
         found = side.resolver.findings[problems:] + (side.helm.findings[before:] if side.helm else [])
         out.errors += [f"{f.file}:{f.line}: {f.message}" for f in found]
         if objects is None:
-            out.objects.append(_inputs(app, key, source))
+            out.objects.append(_inputs(app, key, source, side))
         else:
             out.objects += objects
     return out
@@ -132,8 +132,9 @@ def _source(
     return found
 
 
-def _inputs(app: App, key: tuple[str | int, ...], source: dict[str, Any]) -> Resource:
-    """The synthetic object compared for a source that is not rendered."""
+def _inputs(app: App, key: tuple[str | int, ...], source: dict[str, Any], side: Side) -> Resource:
+    """The synthetic object compared for a source that is not rendered (for a local chart
+    whose dependencies are not vendored: with its Chart.yaml, where the pins are)."""
     files = app.value_files.get(key) or []
     request = _request(app, source, "", [ValueSource(f, d) for f, d in files])
     try:
@@ -145,6 +146,10 @@ def _inputs(app: App, key: tuple[str | int, ...], source: dict[str, Any]) -> Res
     if helm is not None:
         spec["helm"] = {k: v for k, v in helm.items() if k not in {"values", "valuesObject", "parameters"}}
         spec["values"] = values
+    chart_yaml = side.root / str(source.get("path") or ".").strip("/") / "Chart.yaml"
+    if not source.get("chart") and side.resolver.is_local(source) and chart_yaml.is_file():
+        rel = chart_yaml.relative_to(side.root).as_posix()
+        spec["chartYaml"] = next((d.data for d in side.files.documents if d.file == rel), None)
     name = str(source.get("chart") or source.get("path") or source.get("repoURL") or "source")
     data = {"apiVersion": f"{INPUTS_GROUP}/v1", "kind": INPUTS_KIND, "metadata": {"name": name}, "spec": spec}
     return Resource(data, app.file, app.locate)
