@@ -34,13 +34,19 @@ def worktree(repo: Path, revision: str | None) -> Iterator[Path]:
         return
     with tempfile.TemporaryDirectory() as tmp:
         dest = Path(tmp) / "side"
-        subprocess.run(["git", "-C", str(repo), "worktree", "add", "--detach", str(dest), revision],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["git", "-C", str(repo), "worktree", "add", "--detach", str(dest), revision],
+            check=True,
+            capture_output=True,
+        )
         try:
             yield dest
         finally:
-            subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(dest)],
-                           check=True, capture_output=True)
+            subprocess.run(
+                ["git", "-C", str(repo), "worktree", "remove", "--force", str(dest)],
+                check=True,
+                capture_output=True,
+            )
 
 
 def _docs(path: Path) -> list[dict[str, Any]]:
@@ -59,28 +65,36 @@ def _keyed(objects: list[dict[str, Any]], namespace: str) -> dict[Key, Any]:
     out = {}
     for obj in objects:
         key = _key(obj, namespace)
-        if not (obj.get("metadata") or {}).get("namespace") and key[2]:
-            obj = {**obj, "metadata": {**obj["metadata"], "namespace": key[2]}}
-        out[key] = obj
+        defaulted = not (obj.get("metadata") or {}).get("namespace") and key[2]
+        out[key] = {**obj, "metadata": {**obj["metadata"], "namespace": key[2]}} if defaulted else obj
     return out
 
 
 def applications(root: Path) -> dict[str, dict[Key, Any]]:
     """Application name -> its objects by key, at one checkout."""
     apps: dict[str, dict[Key, Any]] = {}
-    directories = {"root": ("bootstrap/root", "*.yaml"), "projects": ("projects", "*.yaml"),
-                   "platform-apps": ("apps/platform", "*/application.yaml")}
+    directories = {
+        "root": ("bootstrap/root", "*.yaml"),
+        "projects": ("projects", "*.yaml"),
+        "platform-apps": ("apps/platform", "*/application.yaml"),
+    }
     for name, (folder, pattern) in directories.items():
         objects = [d for f in sorted((root / folder).glob(pattern)) for d in _docs(f)]
         apps[name] = _keyed(objects, "argocd")
     argocd_app = _docs(root / "bootstrap/root/argocd.yaml")[0]
-    apps["argocd"] = {(*INPUTS, "", "argocd"): (
-        argocd_app["spec"]["source"], yaml.safe_load((root / "argocd/values.yaml").read_text()),
-        yaml.safe_load((root / "argocd/Chart.yaml").read_text()))}
+    apps["argocd"] = {
+        (*INPUTS, "", "argocd"): (
+            argocd_app["spec"]["source"],
+            yaml.safe_load((root / "argocd/values.yaml").read_text()),
+            yaml.safe_load((root / "argocd/Chart.yaml").read_text()),
+        )
+    }
     for application in sorted((root / "apps/platform").glob("*/application.yaml")):
         for doc in _docs(application):
             chart = doc["spec"]["sources"][0]
-            values = yaml.safe_load((root / chart["helm"]["valueFiles"][0].removeprefix("$values/")).read_text())
+            values = yaml.safe_load(
+                (root / chart["helm"]["valueFiles"][0].removeprefix("$values/")).read_text()
+            )
             apps[doc["metadata"]["name"]] = {(*INPUTS, "", chart["chart"]): (chart, values)}
     appset = _docs(root / "bootstrap/root/service-apps.yaml")[0]
     template = appset["spec"]["template"]
@@ -91,16 +105,23 @@ def applications(root: Path) -> dict[str, dict[Key, Any]]:
             env = element["env"]
 
             def fill(text: str, env: dict[str, Any] = env, service: str = chart.name) -> str:
-                return (text.replace("{{ .path.basename }}", service).replace("{{ .env.name }}", env["name"])
-                        .replace("{{ .env.namespaceSuffix }}", env["namespaceSuffix"]))
+                return (
+                    text.replace("{{ .path.basename }}", service)
+                    .replace("{{ .env.name }}", env["name"])
+                    .replace("{{ .env.namespaceSuffix }}", env["namespaceSuffix"])
+                )
 
             name = fill(template["metadata"]["name"])
             namespace = fill(template["spec"]["destination"]["namespace"])
             values = yaml.safe_load((chart / f"values-{env['name']}.yaml").read_text()) or {}
             with helm_python.Chart.load(chart) as loaded:
                 manifests = loaded.render(values, name=name, namespace=namespace)
-            objects = [d for text in manifests.values() for d in yaml.safe_load_all(text)
-                       if isinstance(d, dict) and d.get("kind")]
+            objects = [
+                d
+                for text in manifests.values()
+                for d in yaml.safe_load_all(text)
+                if isinstance(d, dict) and d.get("kind")
+            ]
             apps[name] = _keyed(objects, namespace)
     return apps
 

@@ -23,8 +23,13 @@ from tests.factory import init_repo, minimal
 runner = CliRunner()
 SHOP = "apps/services/shop"
 SERVICES = [
-    {"name": "shop", "team": "web", "image": "ghcr.io/acme/shop", "tag": "v1.0.0", "migrations": {
-        "command": ["./migrate"]}},
+    {
+        "name": "shop",
+        "team": "web",
+        "image": "ghcr.io/acme/shop",
+        "tag": "v1.0.0",
+        "migrations": {"command": ["./migrate"]},
+    },
     {"name": "cart", "team": "web", "image": "ghcr.io/acme/cart", "tag": "v2.0.0"},
 ]
 
@@ -105,7 +110,7 @@ def test_an_image_tag_in_one_environment(repo: Path) -> None:
 
 
 def test_a_template_edit_touches_every_environment_of_the_service(repo: Path) -> None:
-    edit(repo, f"{SHOP}/templates/configmap.yaml", "data:\n", "data:\n  FEATURE_X: \"on\"\n")
+    edit(repo, f"{SHOP}/templates/configmap.yaml", "data:\n", 'data:\n  FEATURE_X: "on"\n')
     commit(repo)
     payload = check(repo)
     assert by_status(payload, "changed") == {"shop-dev", "shop-prod"}

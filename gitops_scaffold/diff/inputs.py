@@ -5,7 +5,7 @@ manifests), the values files it reads (``$ref/...`` included), local ``file://``
 dependencies and the ``--charts`` archive of a remote chart. Equal hashes at both revisions
 mean equal manifests, so such an Application is reported unchanged without rendering.
 
-A Kustomize source may reach any folder (``../base``), so it hashes the whole repository.
+A Kustomize source also hashes what its kustomization reaches outside its folder (``../base``).
 """
 
 from __future__ import annotations
@@ -109,12 +109,10 @@ def input_files(app: App, resolver: SourceResolver, index: FileIndex) -> set[str
         local = resolver.is_local(source) and not source.get("chart")
         path = posixpath.normpath(str(source.get("path") or ".").strip("/") or ".")
         if local and (source.get("path") or not source.get("ref")):
-            if any(
-                posixpath.join(path, name).removeprefix("./") in index.present for name in KUSTOMIZATION_FILES
-            ):
-                return set(index.paths)
-            for directory in [path, *_file_dependencies(index.root, path)]:
+            kustomized = _kustomize_folders(index, path, set())
+            for directory in kustomized or [path, *_file_dependencies(index.root, path)]:
                 files.update(index.below(directory))
+                files.update({directory} & index.present)  # a file a kustomization names
             unread |= index.unread_values_files(path)
         helm = source.get("helm") if isinstance(source.get("helm"), dict) else {}
         for entry in (helm or {}).get("valueFiles") or []:
@@ -126,6 +124,43 @@ def input_files(app: App, resolver: SourceResolver, index: FileIndex) -> set[str
             elif local:
                 values.add(posixpath.normpath(posixpath.join(path, name)))
     return (files - unread) | values
+
+
+def _kustomize_folders(index: FileIndex, folder: str, seen: set[str]) -> list[str]:
+    """A Kustomize folder and the folders and files outside it that its kustomization names
+    (``../base``, components, patches, generator files: every string that leads out is
+    followed, as Kustomize may); [] when ``folder`` holds no kustomization."""
+    names = [_join(folder, n) for n in KUSTOMIZATION_FILES]
+    kustomization = next((n for n in names if n in index.present), None)
+    if kustomization is None or folder in seen:
+        return []
+    seen.add(folder)
+    try:
+        data = yaml.safe_load((index.root / kustomization).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return [folder]
+    reached = [folder]
+    inside = "" if folder in {"", "."} else folder + "/"
+    for value in _strings(data):
+        target = posixpath.normpath(posixpath.join(folder, value.split("?", 1)[0]))
+        if target.startswith(inside) or target.startswith("../") or not (index.root / target).exists():
+            continue
+        reached += _kustomize_folders(index, target, seen) or [target]
+    return reached
+
+
+def _strings(node: Any) -> list[str]:
+    if isinstance(node, str):
+        return [node.strip()]
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in _strings(value)]
+    if isinstance(node, list):
+        return [s for item in node for s in _strings(item)]
+    return []
+
+
+def _join(directory: str, name: str) -> str:
+    return name if directory in {"", "."} else f"{directory}/{name}"
 
 
 def _file_dependencies(root: Path, chart: str) -> list[str]:
