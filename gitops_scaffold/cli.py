@@ -546,7 +546,7 @@ class DiffOutput(StrEnum):
     json = "json"
 
 
-@app.command("diff", epilog="Example: scaffold diff --base origin/main --output markdown")
+@app.command("diff", epilog="Example: scaffold diff --base HEAD --output markdown")
 def diff_command(
     directory: Annotated[Path, typer.Argument(help="The repository (default: the current one).")] = Path(),
     base: Annotated[str, typer.Option("--base", help="The revision to compare against.")] = "HEAD",
