@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from gitops_scaffold import operations
 from gitops_scaffold.cli import app
-from tests.factory import init_repo, minimal
+from tests.factory import EXAMPLE, init_repo, minimal
 
 runner = CliRunner()
 SHOP = "apps/services/shop"
@@ -185,3 +185,13 @@ def test_the_work_tree_is_the_default_head(repo: Path) -> None:
     clean = runner.invoke(app, ["diff", str(repo), "--head", "HEAD", "--exit-code", "-q"])
     assert clean.exit_code == 0, clean.output
     assert "0 changed, 0 added, 0 removed" in clean.stdout
+
+
+def test_the_seed_example_one_tag_renders_one_application(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path, EXAMPLE.read_text())
+    edit(repo, "apps/services/orders/values-staging.yaml", 'tag: "v1.4.2"', 'tag: "v1.5.0"')
+    payload = diff_json(repo)
+    assert by_status(payload, "changed") == {"orders-staging"}
+    assert rendered(payload) == {"orders-staging"}
+    assert len(payload["applications"]) > 10
+    assert by_status(payload, "added") | by_status(payload, "removed") == set()

@@ -6,6 +6,7 @@ itself (uncommitted edits included) when no head revision is given.
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import tarfile
 import tempfile
@@ -17,6 +18,7 @@ from pathlib import Path
 from gitops_scaffold.errors import UserInputError
 
 WORK_TREE = "work tree"
+SHM = "/dev/shm"
 
 
 @dataclass(frozen=True)
@@ -72,27 +74,41 @@ def checkout(repo: Repository, revision: str | None, role: str) -> Iterator[Chec
         yield Checkout(repo.toplevel / repo.prefix, WORK_TREE, None)
         return
     commit = resolve_commit(repo, revision, role)
-    with tempfile.TemporaryDirectory(prefix=f"scaffold-diff-{role}-") as tmp:
-        _unpack(repo, commit, Path(tmp))
+    data = _archive(repo, commit)
+    with tempfile.TemporaryDirectory(prefix=f"scaffold-diff-{role}-", dir=_scratch(len(data))) as tmp:
+        if data:
+            with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+                archive.extractall(tmp, filter="data")
         root = Path(tmp) / repo.prefix
         root.mkdir(parents=True, exist_ok=True)  # DIR did not exist at that revision: empty side
         yield Checkout(root, revision, commit)
 
 
-def _unpack(repo: Repository, commit: str, dest: Path) -> None:
-    """Every file of ``commit`` below the prefix (submodules and LFS pointers as Git has them)."""
+def _archive(repo: Repository, commit: str) -> bytes:
+    """A tar of every file of ``commit`` below the prefix (b"" when the prefix is not there)."""
     args = ["git", "-C", str(repo.toplevel), "archive", "--format=tar", commit]
     if repo.prefix:
-        tree = _git(repo.toplevel, "ls-tree", "-d", "--name-only", commit, repo.prefix.rstrip("/"))
-        if not tree:
-            return
+        if not _git(repo.toplevel, "ls-tree", "-d", "--name-only", commit, repo.prefix.rstrip("/")):
+            return b""
         args.append(repo.prefix)
     try:
-        data = subprocess.run(args, capture_output=True, check=True, timeout=600).stdout
+        return subprocess.run(args, capture_output=True, check=True, timeout=600).stdout
     except (OSError, subprocess.SubprocessError) as exc:
         raise UserInputError(f"cannot read {commit[:12]} from {repo.toplevel}: {exc}") from None
-    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-        archive.extractall(dest, filter="data")
+
+
+def _scratch(size: int) -> str | None:
+    """Where to unpack a revision: memory-backed /dev/shm when it has room (creating and removing
+    thousands of small files on a busy disk costs more than the whole diff), unless TMPDIR says
+    otherwise; None for the default temporary directory."""
+    if os.environ.get("TMPDIR") or not Path(SHM).is_dir():
+        return None
+    try:
+        stat = os.statvfs(SHM)
+    except OSError:
+        return None
+    room = stat.f_bavail * stat.f_frsize
+    return SHM if os.access(SHM, os.W_OK) and room > 4 * size + 256 * 2**20 else None
 
 
 def _git(cwd: Path, *args: str) -> str | None:

@@ -82,8 +82,8 @@ def diff(directory: Path, options: Options | None = None) -> DiffResult:
     repo = open_repository(directory)
     urls = list(repo.remote_urls)
     with checkout(repo, options.base, "base") as base_co, checkout(repo, options.head, "head") as head_co:
-        base = load_side(base_co, urls, options.production)
         head = load_side(head_co, urls, options.production)
+        base = load_side(base_co, urls, options.production, previous=head)
         result = DiffResult(str(directory), base_co, head_co)
         result.notes = _merged(base.notes, head.notes)
         result.errors = _merged(base.errors, head.errors)

@@ -6,6 +6,7 @@ App of Apps renders (directory App-of-Apps children are written Applications alr
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,10 @@ class Side:
     apps: dict[AppKey, App] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    app_of_apps_charts: dict[str, bool] = field(default_factory=dict)  # chart -> renders Applications
+    # (file, ApplicationSet name) -> (fingerprint, its Applications), and the side read before
+    expansions: dict[tuple[str, str], tuple[str, list[App]]] = field(default_factory=dict)
+    previous: Side | None = None
 
     @property
     def root(self) -> Path:
@@ -50,14 +55,18 @@ def app_key(app: App) -> AppKey:
     return (app.namespace, app.name)
 
 
-def load_side(checkout: Checkout, remote_urls: list[str], production: str | None) -> Side:
-    """Read one revision and find its Applications (Helm App-of-Apps charts rendered here)."""
+def load_side(
+    checkout: Checkout, remote_urls: list[str], production: str | None, previous: Side | None = None
+) -> Side:
+    """Read one revision and find its Applications (Helm App-of-Apps charts rendered here);
+    ``previous``, the other side already read, spares re-expanding unchanged ApplicationSets."""
     root = checkout.root
     files = load_repo(root)
     helm = Helm(root, files, lint=False) if helm_available() else None
     urls = self_urls(root, remote_urls)
     resolver = SourceResolver(root, files, urls, helm, infer=not urls)
     side = Side(checkout, files, resolver, helm, find_clusters(files), production_of(root, production))
+    side.previous = previous
     side.errors += [f"{p.file}:{p.line}: {p.message}" for p in files.problems]
     pending = [App(doc.data, doc) for doc in files.argo("Application")]
     pending += _expanded(side, files.argo("ApplicationSet"))
@@ -81,12 +90,38 @@ def load_side(checkout: Checkout, remote_urls: list[str], production: str | None
 
 
 def _expanded(side: Side, docs: list[Document]) -> list[App]:
-    expanded = expand_appsets(side.root, docs)
-    side.notes += expanded.notes
-    side.errors += [
-        f"{f.file}:{f.line}: {f.message}" for f in expanded.findings if f.severity is Severity.error
-    ]
-    return expanded.apps
+    """The ApplicationSets' Applications. One whose document and generator parameters equal
+    the other side's is not expanded again (rendering every template is most of the cost;
+    the parameters alone are cheap, and the same template with the same parameters gives the
+    same Applications)."""
+    apps: list[App] = []
+    for doc in docs:
+        key = (doc.file, doc.name)
+        fingerprint = _fingerprint(side.root, doc)
+        previous = side.previous.expansions.get(key) if side.previous else None
+        if fingerprint is not None and previous is not None and previous[0] == fingerprint:
+            generated = [App(app.data, doc, appset=doc.name) for app in previous[1]]
+        else:
+            expanded = expand_appsets(side.root, [doc])
+            side.notes += expanded.notes
+            failed = [f for f in expanded.findings if f.severity is Severity.error]
+            side.errors += [f"{f.file}:{f.line}: {f.message}" for f in failed]
+            generated = expanded.apps
+        if fingerprint is not None:
+            side.expansions[key] = (fingerprint, generated)
+        apps += generated
+    return apps
+
+
+def _fingerprint(root: Path, doc: Document) -> str | None:
+    """The ApplicationSet and its generators' parameter sets; None when they cannot be had."""
+    from gitops_scaffold import appset
+
+    try:
+        params = appset.generate_params(doc.data, root)
+    except Exception:  # a failing generator: expand it, which reports the failure
+        return None
+    return json.dumps([doc.data, params], sort_keys=True, default=str)
 
 
 def _rendered_children(side: Side, app: App) -> list[App]:
@@ -108,14 +143,19 @@ def _rendered_children(side: Side, app: App) -> list[App]:
 
 
 def _holds_applications(side: Side, source: dict[str, Any]) -> bool:
-    """A local chart whose templates write Applications or ApplicationSets."""
+    """A local chart whose templates write Applications or ApplicationSets (once per chart)."""
     if source.get("chart") or not side.resolver.is_local(source):
         return False
-    templates = side.root / str(source.get("path") or ".").strip("/") / "templates"
-    if not (templates.parent / "Chart.yaml").is_file() or not templates.is_dir():
-        return False
-    return any(
-        "kind: Application" in path.read_text(encoding="utf-8", errors="replace")
-        for path in templates.rglob("*")
-        if path.is_file()
-    )
+    chart = str(source.get("path") or ".").strip("/") or "."
+    if chart not in side.app_of_apps_charts:
+        templates = side.root / chart / "templates"
+        side.app_of_apps_charts[chart] = (
+            (templates.parent / "Chart.yaml").is_file()
+            and templates.is_dir()
+            and any(
+                "kind: Application" in path.read_text(encoding="utf-8", errors="replace")
+                for path in templates.rglob("*")
+                if path.is_file()
+            )
+        )
+    return side.app_of_apps_charts[chart]
