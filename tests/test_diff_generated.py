@@ -195,3 +195,16 @@ def test_the_seed_example_one_tag_renders_one_application(tmp_path: Path) -> Non
     assert rendered(payload) == {"orders-staging"}
     assert len(payload["applications"]) > 10
     assert by_status(payload, "added") | by_status(payload, "removed") == set()
+
+
+def test_a_generator_input_changes_the_generated_applications(repo: Path) -> None:
+    """service.yaml is read by the ApplicationSet's git generator (not by Helm: .helmignore), so
+    the expansion of the base is not reused and the Application specs differ."""
+    edit(repo, f"{SHOP}/service.yaml", "autoscaling: false", "autoscaling: true")
+    commit(repo)
+    payload = check(repo)
+    assert by_status(payload, "changed") == {"shop-dev", "shop-prod"}
+    for application in payload["applications"]:
+        if application["name"] in {"shop-dev", "shop-prod"}:
+            assert application["resources"] == []
+            assert "+  ignoreDifferences:" in application["spec_diff"]
