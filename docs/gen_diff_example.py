@@ -24,12 +24,12 @@ EDITS = (  # (file, old text, new text, what it does)
 
 
 def diff_example_fragment(example: Path, header: str) -> str:
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands.init import init
     from gitops_scaffold.diff import diff, report
 
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "gitops-config"
-        operations.init(repo, example, commit=True)
+        init(repo, example, commit=True)
         for rel, old, new, _ in EDITS:
             path = repo / rel
             text = path.read_text(encoding="utf-8")

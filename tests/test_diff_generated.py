@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from diff_oracle import expected_pairs
 from typer.testing import CliRunner
 
-from gitops_scaffold import operations
 from gitops_scaffold.cli import app
+from gitops_scaffold.commands import grow
+from tests.diff_oracle import expected_pairs
 from tests.factory import EXAMPLE, init_repo, minimal
 
 runner = CliRunner()
@@ -119,7 +119,7 @@ def test_a_template_edit_touches_every_environment_of_the_service(repo: Path) ->
 
 
 def test_a_new_environment(repo: Path) -> None:
-    operations.add_env(repo, "qa", cluster="main", after="dev")
+    grow.add_env(repo, "qa", cluster="main", after="dev")
     commit(repo)
     payload = check(repo)
     assert {"shop-qa", "cart-qa"} <= by_status(payload, "added")
@@ -129,7 +129,7 @@ def test_a_new_environment(repo: Path) -> None:
 
 
 def test_a_removed_service(repo: Path) -> None:
-    operations.remove_service(repo, "cart")
+    grow.remove_service(repo, "cart")
     commit(repo)
     payload = check(repo)
     assert by_status(payload, "removed") == {"cart-dev", "cart-prod"}

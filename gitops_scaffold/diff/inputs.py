@@ -22,9 +22,9 @@ from typing import Any
 import yaml
 
 from gitops_scaffold.diff.render import find_archive
-from gitops_scaffold.validate.loader import SKIP_DIRS
-from gitops_scaffold.validate.model import App
-from gitops_scaffold.validate.sources import KUSTOMIZATION_FILES, SourceResolver, source_refs
+from gitops_scaffold.validate.argo.loader import SKIP_DIRS
+from gitops_scaffold.validate.argo.objects import App
+from gitops_scaffold.validate.argo.sources import KUSTOMIZATION_FILES, SourceResolver, source_refs
 
 
 class FileIndex:

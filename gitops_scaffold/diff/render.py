@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from gitops_scaffold.validate.helm import Helm, RenderRequest, ValueSource, compose_values
-from gitops_scaffold.validate.loader import RepoFiles, load_all
-from gitops_scaffold.validate.model import App, Resource
-from gitops_scaffold.validate.projects import CLUSTER_SCOPED
-from gitops_scaffold.validate.sources import KUSTOMIZATION_FILES, source_refs
+from gitops_scaffold.validate.argo.helm import Helm, RenderRequest, ValueSource, compose_values
+from gitops_scaffold.validate.argo.loader import RepoFiles, load_all
+from gitops_scaffold.validate.argo.objects import App, Resource
+from gitops_scaffold.validate.argo.projects import CLUSTER_SCOPED
+from gitops_scaffold.validate.argo.sources import KUSTOMIZATION_FILES, source_refs
 
 if TYPE_CHECKING:
     from gitops_scaffold.diff.side import Side

@@ -18,7 +18,7 @@ from gitops_scaffold.diff.render import ResourceKey, render_app
 from gitops_scaffold.diff.revisions import Checkout, checkout, open_repository
 from gitops_scaffold.diff.side import AppKey, Side, load_side
 from gitops_scaffold.errors import UserInputError
-from gitops_scaffold.validate.model import App
+from gitops_scaffold.validate.argo.objects import App
 
 
 @dataclass
@@ -134,7 +134,7 @@ def _render(
 
 
 def _summary(app: App, side: Side, status: str) -> AppChange:
-    from gitops_scaffold.preview import summarize
+    from gitops_scaffold.validate.preview import summarize
 
     fields = summarize(app, side.clusters)
     return AppChange(

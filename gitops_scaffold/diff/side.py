@@ -12,11 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from gitops_scaffold.diff.revisions import Checkout
-from gitops_scaffold.validate.engine import expand_appsets
-from gitops_scaffold.validate.findings import Severity
-from gitops_scaffold.validate.helm import Helm, helm_available
-from gitops_scaffold.validate.loader import Document, RepoFiles, load_repo
-from gitops_scaffold.validate.model import (
+from gitops_scaffold.validate.argo.helm import Helm, helm_available
+from gitops_scaffold.validate.argo.loader import Document, RepoFiles, load_repo
+from gitops_scaffold.validate.argo.objects import (
     App,
     Clusters,
     Production,
@@ -25,7 +23,9 @@ from gitops_scaffold.validate.model import (
     production_of,
     self_urls,
 )
-from gitops_scaffold.validate.sources import SourceResolver
+from gitops_scaffold.validate.argo.sources import SourceResolver
+from gitops_scaffold.validate.engine import expand_appsets
+from gitops_scaffold.validate.findings import Severity
 
 AppKey = tuple[str, str]  # (namespace, name): how Argo CD tells Applications apart
 
@@ -115,10 +115,10 @@ def _expanded(side: Side, docs: list[Document]) -> list[App]:
 
 def _fingerprint(root: Path, doc: Document) -> str | None:
     """The ApplicationSet and its generators' parameter sets; None when they cannot be had."""
-    from gitops_scaffold import appset
+    from gitops_scaffold.validate.argo.expansion import generate_params
 
     try:
-        params = appset.generate_params(doc.data, root)
+        params = generate_params(doc.data, root)
     except Exception:  # a failing generator: expand it, which reports the failure
         return None
     return json.dumps([doc.data, params], sort_keys=True, default=str)
