@@ -7,7 +7,6 @@ Heavy modules (Jinja, Copier, Helm, pydantic models) are imported inside the com
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -355,37 +354,7 @@ def data(
 
 app.command("validate", epilog="Example: scaffold validate .")(cli_check.validate_command)
 app.command("preview", epilog="Example: scaffold preview . --output yaml")(cli_check.preview_command)
-
-
-
-class DiffOutput(StrEnum):
-    text = "text"
-    markdown = "markdown"
-    json = "json"
-
-
-@app.command("diff", epilog="Example: scaffold diff --base HEAD --output markdown")
-def diff_command(
-    directory: Annotated[Path, typer.Argument(help="The repository (default: the current one).")] = Path(),
-    base: Annotated[str, typer.Option("--base", help="The revision to compare against.")] = "HEAD",
-    head: Annotated[str | None, typer.Option("--head", help="The new revision (default: work tree).")] = None,
-    output: Annotated[DiffOutput, typer.Option("--output", "-o", help="text, markdown or json.")] = (
-        DiffOutput.text
-    ),
-    exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when anything differs.")] = False,
-    charts: Annotated[Path | None, typer.Option("--charts", help="Pulled archives of remote charts.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Names only, no diff bodies.")] = False,
-) -> None:
-    """What a change does to every Application, resource by resource: two revisions rendered offline."""
-    from gitops_scaffold.commands import diff as cmd
-
-    text, code = call(
-        lambda: cmd.run(directory, base=base, head=head, output=output.value, exit_code=exit_code,
-                        charts=charts, quiet=quiet, color=cmd.use_color()),
-        command="diff",
-    )
-    typer.echo(text)
-    raise typer.Exit(code)
+app.command("diff", epilog="Example: scaffold diff --base HEAD --output markdown")(cli_check.diff_command)
 
 
 def main() -> None:

@@ -283,6 +283,24 @@ def test_bad_revisions_and_not_a_repository(repo: Path, tmp_path: Path) -> None:
     _fails_with_one_line([str(empty)], "has no commit yet")
 
 
+def test_an_error_with_output_json_is_the_json_error_object(repo: Path) -> None:
+    result = runner.invoke(app, ["diff", str(repo), "--base", "no-such-branch", "--output", "json"])
+    assert result.exit_code == 2
+    payload = json.loads(result.stdout)
+    assert payload["schema_version"] == 1 and payload["command"] == "diff" and payload["exit_code"] == 2
+    assert "--base 'no-such-branch' is not a revision" in payload["error"]["message"]
+    assert result.stderr.startswith("scaffold: ")
+
+
+def test_the_directory_is_relative_to_dash_c(repo: Path) -> None:
+    (repo / "envs/prod/values.yaml").write_text("replicas: 4\n")
+    by_argument = runner.invoke(app, ["diff", str(repo), "--output", "json"])
+    by_dash_c = runner.invoke(app, ["diff", "-C", str(repo.parent), repo.name, "--output", "json"])
+    assert by_argument.exit_code == by_dash_c.exit_code == 0
+    assert json.loads(by_dash_c.stdout) == json.loads(by_argument.stdout)
+    assert json.loads(by_dash_c.stdout)["summary"]["changed"] == 1
+
+
 def test_a_shallow_clone_lacking_the_base(repo: Path, tmp_path: Path) -> None:
     (repo / "envs/prod/values.yaml").write_text("replicas: 5\n")
     commit(repo)

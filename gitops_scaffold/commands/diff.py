@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 EXIT_SAME, EXIT_DIFFERS = 0, 1
-OUTPUTS = ("text", "markdown", "json")
 
 
 def run(
@@ -34,8 +32,3 @@ def run(
     incomplete = bool(result.errors) or any(app.errors for app in result.applications)
     return printed, EXIT_DIFFERS if exit_code and (result.differs or incomplete) else EXIT_SAME
 
-
-def use_color() -> bool:
-    import os
-
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
