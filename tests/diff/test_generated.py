@@ -1,6 +1,6 @@
 """`scaffold diff` on scaffolded repositories: for each kind of commit, the (Application,
 resource) pairs reported added, removed and changed equal an independent rendering of both
-revisions (tests/diff_oracle.py: git worktrees + helm-python-sdk directly), and nothing is
+revisions (tests/diff/oracle.py: git worktrees + helm-python-sdk directly), and nothing is
 reported, or rendered, for the Applications a commit does not touch.
 """
 
@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from gitops_scaffold.cli import app
 from gitops_scaffold.commands import grow
-from tests.diff_oracle import expected_pairs
+from tests.diff.oracle import expected_pairs
 from tests.factory import EXAMPLE, init_repo, minimal
 
 runner = CliRunner()

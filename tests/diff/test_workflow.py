@@ -11,7 +11,7 @@ import yaml
 
 from gitops_scaffold.diff.report import MARKDOWN_MARKER
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "golden"
 
 
 @pytest.mark.parametrize("example", ["minimal", "multi-cluster", "platform"])
