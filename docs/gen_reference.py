@@ -11,6 +11,7 @@ What it writes, under docs/:
 - _generated/layout.md      the generated repository as a tree and a Mermaid diagram
 - _generated/root-waves.md  the root App of Apps' sync waves, read from bootstrap/root/*.yaml
 - _generated/chart-waves.md the sync waves and hooks of a service chart, read from its templates
+- _generated/diff-example.md a real `scaffold diff` of an edit to examples/platform (gen_diff_example.py)
 
 The layout and the waves come from rendering examples/platform/scaffold.yaml, so a template
 change shows up here (and in ``tests/test_docs.py``) instead of going stale silently.
@@ -410,6 +411,7 @@ _DESCRIPTIONS = {
     "image-updates/<team>-<env>.yaml": "ImageUpdater for environments with `image_updates: true`",
     "terraform": "optional bootstrap: Argo CD's Helm release and the root objects",
     ".github/workflows/validate.yaml": "CI for the generated repository",
+    ".github/workflows/diff.yaml": "pull requests: `scaffold diff`, kept in one comment",
     ".scaffold": "the record of what scaffold wrote (base of its three-way merges); commit it",
 }
 
@@ -674,6 +676,13 @@ def chart_waves_fragment() -> str:
     return "".join(out)
 
 
+def diff_example_page() -> str:
+    sys.path.insert(0, str(DOCS))
+    from gen_diff_example import diff_example_fragment
+
+    return diff_example_fragment(EXAMPLE, HEADER)
+
+
 # --- driver -----------------------------------------------------------------------------------
 
 
@@ -686,6 +695,7 @@ def generate() -> dict[str, str]:
         "_generated/layout.md": layout_fragment(),
         "_generated/root-waves.md": root_waves_fragment(),
         "_generated/chart-waves.md": chart_waves_fragment(),
+        "_generated/diff-example.md": diff_example_page(),
     }
     lint = lint_rules_page()
     if lint is not None:

@@ -31,6 +31,7 @@ class Action(NamedTuple):
 ACTIONS: dict[str, Action] = {
     "checkout": Action("actions/checkout", "3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
     "setup_python": Action("actions/setup-python", "5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
+    "github_script": Action("actions/github-script", "ed597411d8f924073f98dfc5c65a23a2325f34cd", "v8.0.0"),
 }
 PYTHON_VERSION = "3.12"
 # Where gitops-scaffold's source (and its .pre-commit-hooks.yaml) lives.

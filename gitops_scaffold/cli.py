@@ -362,6 +362,7 @@ def data(
 
 app.command("validate", epilog="Example: scaffold validate .")(cli_check.validate_command)
 app.command("preview", epilog="Example: scaffold preview . --output yaml")(cli_check.preview_command)
+app.command("diff", epilog="Example: scaffold diff --base HEAD --output markdown")(cli_check.diff_command)
 
 
 def main() -> None:

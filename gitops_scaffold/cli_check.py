@@ -1,4 +1,4 @@
-"""The check half's commands, validate and preview: parse, call, print (registered in cli.py)."""
+"""The check half's commands, validate, preview and diff: parse, call, print (registered in cli.py)."""
 
 from __future__ import annotations
 
@@ -162,3 +162,53 @@ def preview_command(
         for error in result.errors:
             typer.echo(f"scaffold: {error}", err=True)
     raise typer.Exit(result.exit_code)
+
+
+class DiffFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+def diff_command(
+    directory: Annotated[
+        Path, typer.Argument(help="The repository (default: the current directory).", file_okay=False)
+    ] = Path(),
+    base: Annotated[str, typer.Option("--base", help="The revision to compare against.")] = "HEAD",
+    head: Annotated[
+        str | None, typer.Option("--head", help="The new revision (default: the work tree).")
+    ] = None,
+    output: Annotated[
+        DiffFormat,
+        typer.Option("--output", "-o", help="text for people, markdown for a PR comment, json for scripts."),
+    ] = DiffFormat.text,
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 1 when anything differs or could not be rendered.")
+    ] = False,
+    charts: Annotated[
+        Path | None, typer.Option("--charts", help="Pulled archives of remote charts (helm pull).")
+    ] = None,
+    repo: WorkDirOption = Path(),
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Text form: names only, no diff bodies.")
+    ] = False,
+) -> None:
+    """What a change does to every Application, resource by resource: two revisions rendered offline."""
+    from gitops_scaffold.commands import diff as diff_run
+
+    printed, code = call(
+        lambda: diff_run.run(
+            repo / directory,
+            base=base,
+            head=head,
+            output=output.value,
+            exit_code=exit_code,
+            charts=None if charts is None else repo / charts,
+            quiet=quiet,
+            color=color(),
+        ),
+        command="diff",
+        json_errors=output is DiffFormat.json,
+    )
+    typer.echo(printed)
+    raise typer.Exit(code)

@@ -80,6 +80,7 @@ class Helm:
     notes: list[str] = field(default_factory=list)
     renders: int = 0
     requests: list[RenderRequest] = field(default_factory=list)
+    lint: bool = True  # False: render only (scaffold diff wants the manifests, not lint findings)
     _cache: dict[str, list[Resource] | None] = field(default_factory=dict)
     _unvendored: dict[str, list[str]] = field(default_factory=dict)
 
@@ -116,7 +117,7 @@ class Helm:
             with helm_python.Chart.load(chart_dir) as chart:
                 manifests = chart.render(values, name=request.release, namespace=request.namespace)
         except (helm_python.HelmChartLoadError, helm_python.HelmChartInvalidError) as exc:
-            if not self._lint(request, values):  # lint names the problem better, when it can
+            if not self.lint or not self._lint(request, values):  # lint names the problem better, when it can
                 self.findings.append(
                     self._locate_error(HELM_LINT, request, "Chart.yaml", str(exc), Severity.error)
                 )
@@ -124,7 +125,8 @@ class Helm:
         except helm_python.HelmError as exc:
             self.findings.append(self._locate_error(HELM_RENDER, request, "", str(exc), Severity.error))
             return None
-        self._lint(request, values)
+        if self.lint:
+            self._lint(request, values)
         return self._parse(request, manifests)
 
     def _lint(self, request: RenderRequest, values: dict[str, Any]) -> bool:

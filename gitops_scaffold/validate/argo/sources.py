@@ -29,6 +29,11 @@ KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
+def source_refs(app: App) -> dict[str, dict[str, Any]]:
+    """The sources of a multi-source Application by their ``ref`` (for ``$ref/...`` values files)."""
+    return {str(s["ref"]): s for _, s in app.sources() if s.get("ref")}
+
+
 @dataclass
 class SourceResolver:
     root: Path
@@ -75,33 +80,37 @@ class SourceResolver:
         resources: list[Resource] = []
         known = True
         sources = list(app.sources())
-        refs = {str(s["ref"]): s for _, s in sources if s.get("ref")}
+        refs = source_refs(app)
         for key, source in sources:
             if source.get("ref") and not source.get("path") and not source.get("chart"):
                 continue  # a values-only source ($ref)
-            value_files = self._value_files(app, key, source, refs)
-            app.value_files[key] = None if value_files is None else [(v.file, v.data) for v in value_files]
-            if source.get("chart") or not self.is_local(source):
-                known = False  # a chart repository or another Git repository: not fetched
-                continue
-            path = str(source.get("path") or ".").strip("/") or "."
-            if ".." in Path(path).parts or not (self.root / path).is_dir():
-                self.findings.append(
-                    SOURCE_PATH_MISSING.finding(
-                        app.file,
-                        app.locate((*key, "path")),
-                        f"{app.name}: source path {path!r} does not exist in this repository",
-                        app.context,
-                    )
-                )
-                known = False
-                continue
-            found = self._resources(app, key, source, path, value_files)
+            found = self.resolve_source(app, key, source, refs)
             if found is None:
                 known = False
             else:
                 resources += found
         app.resources = resources if known else None
+
+    def resolve_source(
+        self, app: App, key: Path_, source: dict[str, Any], refs: dict[str, dict[str, Any]]
+    ) -> list[Resource] | None:
+        """What one source of ``app`` deploys (None: unknown here); records its values files."""
+        value_files = self._value_files(app, key, source, refs)
+        app.value_files[key] = None if value_files is None else [(v.file, v.data) for v in value_files]
+        if source.get("chart") or not self.is_local(source):
+            return None  # a chart repository or another Git repository: not fetched
+        path = str(source.get("path") or ".").strip("/") or "."
+        if ".." in Path(path).parts or not (self.root / path).is_dir():
+            self.findings.append(
+                SOURCE_PATH_MISSING.finding(
+                    app.file,
+                    app.locate((*key, "path")),
+                    f"{app.name}: source path {path!r} does not exist in this repository",
+                    app.context,
+                )
+            )
+            return None
+        return self._resources(app, key, source, path, value_files)
 
     def _value_files(
         self, app: App, key: Path_, source: dict[str, Any], refs: dict[str, dict[str, Any]]
