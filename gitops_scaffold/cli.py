@@ -475,6 +475,7 @@ def validate_command(
         list[str] | None, typer.Option("--ignore", help="Skip a rule by id, e.g. GS016 (repeatable).")
     ] = None,
     rules: Annotated[bool, typer.Option("--rules", help="Explain every rule and exit.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Render every chart anew (no cache).")] = False,
 ) -> None:
     """Check a gitops repository the way Argo CD will see it: schemas, ApplicationSets,
     projects, paths, Helm charts and lint rules; offline."""
@@ -490,6 +491,7 @@ def validate_command(
         repo_urls=list(repo_url or []),
         production=production,
         ignore={i.strip().upper() for i in ignore or [] if i.strip()},
+        cache=not no_cache,
     )
     report = _call(lambda: validate(directory, options))
     threshold = None if fail_on is FailOn.never else Severity[fail_on.value]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_scaffold.errors import UserInputError
+from gitops_scaffold.validate.cache import Cache
 from gitops_scaffold.validate.catalog import RULES, finding
 from gitops_scaffold.validate.findings import Finding, Report, Severity
 from gitops_scaffold.validate.helm import Helm, RenderRequest, helm_available
@@ -46,6 +47,8 @@ class Options:
     repo_urls: list[str] = field(default_factory=list)  # URLs naming this repository
     production: str | None = None  # regex for production Applications (non-scaffold repos)
     ignore: set[str] = field(default_factory=set)  # rule ids to skip
+    cache: bool = True  # reuse and store chart renders (--no-cache: off)
+    parallel: bool = True  # render on every core when there are enough charts
 
 
 @dataclass
@@ -194,7 +197,9 @@ class _Run:
             )
             return None
         lint_version = self.kube.version if self.kube is not None and self.options.kube_version else None
-        return Helm(self.root, self.files, lint_version)
+        cache = Cache(enabled=self.options.cache)
+        parallel = self.options.parallel
+        return Helm(self.root, self.files, lint_version, kube=self.kube, cache=cache, parallel=parallel)
 
     def report(self) -> Report:
         self.check_schemas()
@@ -230,7 +235,7 @@ class _Run:
                 "not schema-checked (custom resources without a bundled schema): "
                 + ", ".join(sorted(self.kube.unknown))
             )
-        return Report(
+        report = Report(
             repo=str(self.root),
             findings=_finish(self.root, self.findings, self.options.ignore),
             notes=self.notes,
@@ -242,6 +247,9 @@ class _Run:
                 "renders": self.helm.renders if self.helm else 0,
             },
         )
+        if self.helm is not None and self.helm.cache is not None:
+            self.helm.cache.trim()
+        return report
 
     def check_schemas(self) -> None:
         """Argo CD objects against the CRDs, the rest against Kubernetes' schemas."""
@@ -278,12 +286,17 @@ class _Run:
         if infer:
             urls = infer_self_urls(self.root, apps)
         resolver = SourceResolver(self.root, self.files, urls, self.helm, infer=infer)
+        planner = SourceResolver(self.root, self.files, set(urls), self.helm, infer=infer)
         groups: list[list[Resource]] = []
         seen: set[tuple[str, str, str]] = set()
         standalone = _app_of_apps_first(self.root, self.files.charts)
         pending = list(apps)
         while True:
             if pending:
+                if self.helm is not None:  # every render of the batch at once, on every core
+                    with self.helm.planning() as planned:
+                        planner.resolve_all(pending)
+                    self.helm.prefetch(planned)
                 resolver.resolve_all(pending)
                 fresh = [app.resources for app in pending if app.resources]
             elif self.helm is not None and (chart := _next_unused(standalone, self.helm)):
