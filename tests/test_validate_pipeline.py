@@ -90,9 +90,9 @@ class Counter:
             self.renders += 1
             return run_job(job)
 
-        def counted_lint(job: rendering.Job) -> list[dict[str, Any]]:
+        def counted_lint(job: rendering.Job, **options: Any) -> list[dict[str, Any]]:
             self.lints += 1
-            return lint(job)
+            return lint(job, **options)
 
         monkeypatch.setattr(rendering, "run_job", counted_run)
         monkeypatch.setattr(rendering, "lint", counted_lint)

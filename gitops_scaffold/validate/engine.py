@@ -28,6 +28,7 @@ from gitops_scaffold.validate.model import (
     production_of,
     self_urls,
 )
+from gitops_scaffold.validate.pool import Workers
 from gitops_scaffold.validate.projects import Project, check_app, check_duplicates, custom_cluster_scoped
 from gitops_scaffold.validate.rules import Context, run_rules
 from gitops_scaffold.validate.schemas import ArgoSchemas, kube_schemas
@@ -169,7 +170,24 @@ def validate(root: Path, options: Options | None = None) -> Report:
         raise UserInputError(
             f"--ignore: unknown rule id(s) {', '.join(unknown)}; see `scaffold validate --rules`"
         )
-    return _Run(root, options).report()
+    run = _Run(root, options)
+    try:
+        return run.report()
+    finally:
+        run.close()
+
+
+# A repository with this many charts likely renders enough (each in several environments) to
+# pay for worker processes, so they start while it is read and its ApplicationSets expanded.
+EARLY_WORKERS_CHARTS = 16
+
+
+def early_workers(kube_schemas: str | None) -> Workers:
+    import functools
+
+    from gitops_scaffold.validate import rendering
+
+    return Workers(functools.partial(rendering.warm_up, kube_schemas))
 
 
 class _Run:
@@ -199,7 +217,14 @@ class _Run:
         lint_version = self.kube.version if self.kube is not None and self.options.kube_version else None
         cache = Cache(enabled=self.options.cache)
         parallel = self.options.parallel
-        return Helm(self.root, self.files, lint_version, kube=self.kube, cache=cache, parallel=parallel)
+        helm = Helm(self.root, self.files, lint_version, kube=self.kube, cache=cache, parallel=parallel)
+        if parallel and len(self.files.charts) >= EARLY_WORKERS_CHARTS:
+            helm.workers = early_workers(self.kube.version if self.kube is not None else None)
+        return helm
+
+    def close(self) -> None:
+        if self.helm is not None and self.helm.workers is not None:
+            self.helm.workers.close()
 
     def report(self) -> Report:
         self.check_schemas()

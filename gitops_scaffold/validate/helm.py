@@ -23,8 +23,9 @@ import yaml
 from gitops_scaffold.validate.cache import Cache
 from gitops_scaffold.validate.catalog import RULES
 from gitops_scaffold.validate.findings import Finding, Severity
-from gitops_scaffold.validate.loader import Path_, RepoFiles
+from gitops_scaffold.validate.loader import Path_, RepoFiles, _Loader
 from gitops_scaffold.validate.model import Resource
+from gitops_scaffold.validate.pool import Workers
 from gitops_scaffold.validate.schemas import KubeSchemas
 
 _NO_CACHE = Cache(enabled=False)
@@ -86,6 +87,7 @@ class Helm:
     kube: KubeSchemas | None = None  # rendered objects are schema-checked with the render
     cache: Cache | None = None  # None: no cache (--no-cache)
     parallel: bool = True
+    workers: Workers | None = None  # started early by the engine for a large repo
     _cache: dict[str, list[Resource] | None] = field(default_factory=dict)
     _unvendored: dict[str, list[str]] = field(default_factory=dict)
     _outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)  # prefetched, by request key
@@ -149,7 +151,11 @@ class Helm:
                 continue
             linted.add(request.chart)
             todo[key] = (job, chart_hash)
-        results = pool.run_all(rendering.run_job, [job for job, _ in todo.values()], parallel=self.parallel)
+        jobs = [job for job, _ in todo.values()]
+        if self.workers is not None:
+            results = self.workers.run_all(rendering.run_job, jobs)
+        else:
+            results = pool.run_all(rendering.run_job, jobs, parallel=self.parallel)
         for (key, (job, chart_hash)), outcome in zip(todo.items(), results, strict=True):
             if self.cache is not None:
                 rendering.store(self.cache, job, chart_hash, fixed, outcome)
@@ -339,7 +345,7 @@ def coalesce(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 def _missing_dependencies(chart_dir: Path) -> list[str]:
     try:
-        meta = yaml.safe_load((chart_dir / "Chart.yaml").read_text(encoding="utf-8")) or {}
+        meta = yaml.load((chart_dir / "Chart.yaml").read_text(encoding="utf-8"), Loader=_Loader) or {}
     except (OSError, yaml.YAMLError):
         return []
     missing = []

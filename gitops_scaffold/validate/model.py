@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from gitops_scaffold.validate.loader import Document, ObjectFields, Path_, RepoFiles
+from gitops_scaffold.validate.loader import Document, ObjectFields, Path_, RepoFiles, _Loader
 
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
 IN_CLUSTER_NAME = "in-cluster"
@@ -212,7 +212,7 @@ def self_urls(root: Path, explicit: list[str]) -> set[str]:
     answers = root / "scaffold.yaml"
     if answers.is_file():
         try:
-            data = yaml.safe_load(answers.read_text(encoding="utf-8"))
+            data = yaml.load(answers.read_text(encoding="utf-8"), Loader=_Loader)
             url = ((data or {}).get("repo") or {}).get("url")
             if isinstance(url, str):
                 urls.add(normalize_git_url(url))
@@ -308,7 +308,7 @@ def production_of(root: Path, pattern: str | None) -> Production:
     if not answers.is_file():
         return Production(None, compiled)
     try:
-        data = yaml.safe_load(answers.read_text(encoding="utf-8")) or {}
+        data = yaml.load(answers.read_text(encoding="utf-8"), Loader=_Loader) or {}
         envs = [e for e in data.get("environments") or [] if isinstance(e, dict)]
     except (yaml.YAMLError, OSError, AttributeError):
         return Production(None, compiled)
