@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_scaffold.errors import UserInputError
-from gitops_scaffold.validate.cache import Cache
+from gitops_scaffold.validate.cache import Cache, digest
 from gitops_scaffold.validate.catalog import RULES, finding
 from gitops_scaffold.validate.findings import Finding, Report, Severity
 from gitops_scaffold.validate.helm import Helm, RenderRequest, helm_available
@@ -28,7 +28,7 @@ from gitops_scaffold.validate.model import (
     production_of,
     self_urls,
 )
-from gitops_scaffold.validate.pool import Workers
+from gitops_scaffold.validate.pool import MIN_PARALLEL_JOBS, Workers
 from gitops_scaffold.validate.projects import Project, check_app, check_duplicates, custom_cluster_scoped
 from gitops_scaffold.validate.rules import Context, run_rules
 from gitops_scaffold.validate.schemas import ArgoSchemas, kube_schemas
@@ -178,7 +178,8 @@ def validate(root: Path, options: Options | None = None) -> Report:
 
 
 # A repository with this many charts likely renders enough (each in several environments) to
-# pay for worker processes, so they start while it is read and its ApplicationSets expanded.
+# pay for worker processes, so they start while it is read and its ApplicationSets expanded;
+# unless its last run found nearly everything in the cache (then this one likely will too).
 EARLY_WORKERS_CHARTS = 16
 
 
@@ -218,13 +219,23 @@ class _Run:
         cache = Cache(enabled=self.options.cache)
         parallel = self.options.parallel
         helm = Helm(self.root, self.files, lint_version, kube=self.kube, cache=cache, parallel=parallel)
-        if parallel and len(self.files.charts) >= EARLY_WORKERS_CHARTS:
+        last = cache.get(self._hint_key()) if cache.enabled else None
+        fresh_last_time = last.get("fresh") if isinstance(last, dict) else None
+        expect_fresh = not isinstance(fresh_last_time, int) or fresh_last_time >= MIN_PARALLEL_JOBS
+        if parallel and expect_fresh and len(self.files.charts) >= EARLY_WORKERS_CHARTS:
             helm.workers = early_workers(self.kube.version if self.kube is not None else None)
         return helm
 
+    def _hint_key(self) -> str:
+        return digest("fresh renders of the last run", str(self.root))
+
     def close(self) -> None:
-        if self.helm is not None and self.helm.workers is not None:
+        if self.helm is None:
+            return
+        if self.helm.workers is not None:
             self.helm.workers.close()
+        if self.helm.cache is not None and self.helm.cache.enabled:
+            self.helm.cache.put(self._hint_key(), {"fresh": self.helm.fresh})
 
     def report(self) -> Report:
         self.check_schemas()

@@ -83,6 +83,7 @@ class Helm:
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     renders: int = 0
+    fresh: int = 0  # renders not found in the cache
     requests: list[RenderRequest] = field(default_factory=list)
     kube: KubeSchemas | None = None  # rendered objects are schema-checked with the render
     cache: Cache | None = None  # None: no cache (--no-cache)
@@ -152,6 +153,7 @@ class Helm:
             linted.add(request.chart)
             todo[key] = (job, chart_hash)
         jobs = [job for job, _ in todo.values()]
+        self.fresh += len(jobs)
         if self.workers is not None:
             results = self.workers.run_all(rendering.run_job, jobs)
         else:
@@ -193,7 +195,9 @@ class Helm:
         job = self._job(request, lint=request.chart not in self._lint_signatures)
         outcome = self._outcomes.pop(key, None)
         if outcome is None:
+            hits = self.cache.hits if self.cache else 0
             outcome = rendering.cached_run(job, self._chart_hash(request.chart), self.cache or _NO_CACHE)
+            self.fresh += 1 if not self.cache or self.cache.hits == hits else 0
         error = outcome["error"]
         if error is not None and error["kind"] == "load":
             if not self._lint(request, outcome["lint"] or []):  # lint names the problem better
