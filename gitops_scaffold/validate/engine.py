@@ -28,7 +28,7 @@ from gitops_scaffold.validate.model import (
     production_of,
     self_urls,
 )
-from gitops_scaffold.validate.pool import MIN_PARALLEL_JOBS, Workers
+from gitops_scaffold.validate.pool import Workers
 from gitops_scaffold.validate.projects import Project, check_app, check_duplicates, custom_cluster_scoped
 from gitops_scaffold.validate.rules import Context, run_rules
 from gitops_scaffold.validate.schemas import ArgoSchemas, kube_schemas
@@ -179,7 +179,7 @@ def validate(root: Path, options: Options | None = None) -> Report:
 
 # A repository with this many charts likely renders enough (each in several environments) to
 # pay for worker processes, so they start while it is read and its ApplicationSets expanded;
-# unless its last run found nearly everything in the cache (then this one likely will too).
+# unless no chart changed since its last run (then its renders are likely all in the cache).
 EARLY_WORKERS_CHARTS = 16
 
 
@@ -197,6 +197,7 @@ class _Run:
     def __init__(self, root: Path, options: Options) -> None:
         self.root = root
         self.options = options
+        self._charts_digest: str | None = None
         self.notes: list[str] = []
         self.files = load_repo(root)
         self.findings: list[Finding] = list(self.files.problems)
@@ -219,23 +220,29 @@ class _Run:
         cache = Cache(enabled=self.options.cache)
         parallel = self.options.parallel
         helm = Helm(self.root, self.files, lint_version, kube=self.kube, cache=cache, parallel=parallel)
-        last = cache.get(self._hint_key()) if cache.enabled else None
-        fresh_last_time = last.get("fresh") if isinstance(last, dict) else None
-        expect_fresh = not isinstance(fresh_last_time, int) or fresh_last_time >= MIN_PARALLEL_JOBS
-        if parallel and expect_fresh and len(self.files.charts) >= EARLY_WORKERS_CHARTS:
+        if parallel and len(self.files.charts) >= EARLY_WORKERS_CHARTS and self._charts_changed(helm):
             helm.workers = early_workers(self.kube.version if self.kube is not None else None)
         return helm
 
+    def _charts_changed(self, helm: Helm) -> bool:
+        """Whether a chart changed since this repository's last run (then renders are likely
+        not all in the cache, and workers are worth starting early); a guess, never a result."""
+        if helm.cache is None or not helm.cache.enabled:
+            return True
+        self._charts_digest = digest(sorted(helm.chart_hash(chart) for chart in self.files.charts))
+        last = helm.cache.get(self._hint_key())
+        return not isinstance(last, dict) or last.get("charts") != self._charts_digest
+
     def _hint_key(self) -> str:
-        return digest("fresh renders of the last run", str(self.root))
+        return digest("charts at the last run", str(self.root))
 
     def close(self) -> None:
         if self.helm is None:
             return
         if self.helm.workers is not None:
             self.helm.workers.close()
-        if self.helm.cache is not None and self.helm.cache.enabled:
-            self.helm.cache.put(self._hint_key(), {"fresh": self.helm.fresh})
+        if self._charts_digest is not None and self.helm.cache is not None:
+            self.helm.cache.put(self._hint_key(), {"charts": self._charts_digest})
 
     def report(self) -> Report:
         self.check_schemas()

@@ -83,7 +83,6 @@ class Helm:
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     renders: int = 0
-    fresh: int = 0  # renders not found in the cache
     requests: list[RenderRequest] = field(default_factory=list)
     kube: KubeSchemas | None = None  # rendered objects are schema-checked with the render
     cache: Cache | None = None  # None: no cache (--no-cache)
@@ -145,7 +144,7 @@ class Helm:
             if self.missing_dependencies(request.chart):
                 continue
             job = self._job(request, lint=request.chart not in linted)
-            chart_hash = self._chart_hash(request.chart)
+            chart_hash = self.chart_hash(request.chart)
             cached = self.cache.get(rendering.render_key(job, chart_hash, fixed)) if self.cache else None
             if isinstance(cached, dict):
                 self._outcomes[key] = cached
@@ -153,7 +152,6 @@ class Helm:
             linted.add(request.chart)
             todo[key] = (job, chart_hash)
         jobs = [job for job, _ in todo.values()]
-        self.fresh += len(jobs)
         if self.workers is not None:
             results = self.workers.run_all(rendering.run_job, jobs)
         else:
@@ -176,7 +174,7 @@ class Helm:
             lint=lint,
         )
 
-    def _chart_hash(self, chart: str) -> str:
+    def chart_hash(self, chart: str) -> str:
         from gitops_scaffold.validate.cache import tree_hash
 
         if chart not in self._chart_hashes:
@@ -195,9 +193,7 @@ class Helm:
         job = self._job(request, lint=request.chart not in self._lint_signatures)
         outcome = self._outcomes.pop(key, None)
         if outcome is None:
-            hits = self.cache.hits if self.cache else 0
-            outcome = rendering.cached_run(job, self._chart_hash(request.chart), self.cache or _NO_CACHE)
-            self.fresh += 1 if not self.cache or self.cache.hits == hits else 0
+            outcome = rendering.cached_run(job, self.chart_hash(request.chart), self.cache or _NO_CACHE)
         error = outcome["error"]
         if error is not None and error["kind"] == "load":
             if not self._lint(request, outcome["lint"] or []):  # lint names the problem better
@@ -214,7 +210,7 @@ class Helm:
             messages = outcome["lint"]
             if messages is None:
                 fixed = rendering.versions()
-                chart_hash = self._chart_hash(request.chart)
+                chart_hash = self.chart_hash(request.chart)
                 messages = rendering.cached_lint(job, chart_hash, fixed, self.cache or _NO_CACHE)
             self._lint(request, messages)
         return self._parse(request, outcome["templates"])
