@@ -27,6 +27,7 @@ with another).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -60,8 +61,9 @@ class Job:
     lint_on_failure: bool = True  # lint when the chart does not load (it names the problem)
 
 
+@functools.cache
 def versions() -> dict[str, str]:
-    """What besides a job's inputs decides its outcome."""
+    """What besides a job's inputs decides its outcome (the same for a whole process)."""
     import helm_python
 
     return {

@@ -18,7 +18,7 @@ from typing import Any
 
 from gitops_scaffold.validate.catalog import RULES, Rule, finding
 from gitops_scaffold.validate.findings import Finding
-from gitops_scaffold.validate.loader import Document, Path_, RepoFiles
+from gitops_scaffold.validate.loader import Document, Path_, RepoFiles, load_one
 from gitops_scaffold.validate.model import RESOURCES_FINALIZERS, App, Production, Resource
 from gitops_scaffold.validate.projects import Project
 
@@ -852,7 +852,7 @@ def _argocd_dependency(chart_dir: Path) -> str | None:
     import yaml
 
     try:
-        meta = yaml.safe_load((chart_dir / "Chart.yaml").read_text(encoding="utf-8")) or {}
+        meta = load_one((chart_dir / "Chart.yaml").read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
         return None
     for dep in meta.get("dependencies") or [] if isinstance(meta, dict) else []:
@@ -866,7 +866,7 @@ def _answers(root: Path) -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.safe_load((root / "scaffold.yaml").read_text(encoding="utf-8"))
+        data = load_one((root / "scaffold.yaml").read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return {}
     return data if isinstance(data, dict) and isinstance(data.get("argocd", {}), dict) else {}
