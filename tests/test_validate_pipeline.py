@@ -289,3 +289,44 @@ def test_render_manifests_is_what_validate_rendered(tmp_path: Path, monkeypatch:
     assert any("kind: Deployment" in text for text in manifests.values())
     assert all(isinstance(text, str) for text in manifests.values())
     json.dumps(manifests)
+
+
+def test_no_cache_option_reads_and_writes_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from gitops_scaffold.cli import app
+
+    repo = init_repo(tmp_path, four_env_answers())
+    monkeypatch.setenv("SCAFFOLD_CACHE_DIR", str(tmp_path / "cache"))
+    result = CliRunner().invoke(app, ["validate", str(repo), "--no-cache", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["summary"]["renders"] == 8
+    assert not (tmp_path / "cache").exists()
+    result = CliRunner().invoke(app, ["validate", str(repo)])
+    assert result.exit_code == 0, result.output
+    assert entries(tmp_path / "cache")
+
+
+def square(number: int) -> int:
+    return number * number
+
+
+def test_without_process_support_the_jobs_run_here_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    def no_spawn(method: str | None = None) -> Any:
+        raise ValueError(f"cannot find context for {method!r}")
+
+    monkeypatch.setattr(multiprocessing, "get_context", no_spawn)
+    monkeypatch.setattr(pool, "workers", lambda: 2)
+    jobs = list(range(pool.MIN_PARALLEL_JOBS + 5))
+    assert pool.run_all(square, jobs) == [n * n for n in jobs]
+    workers = pool.Workers()
+    assert workers.run_all(square, jobs) == [n * n for n in jobs]
+    workers.close()
+
+
+def test_worker_processes_keep_the_order_of_the_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pool, "workers", lambda: 2)
+    jobs = list(range(pool.MIN_PARALLEL_JOBS * 2))
+    assert pool.run_all(square, jobs) == [n * n for n in jobs]
