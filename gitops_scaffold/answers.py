@@ -20,7 +20,6 @@ from pydantic import BaseModel, ValidationError
 from gitops_scaffold.errors import AnswersError
 from gitops_scaffold.model import ANSWERS_VERSION, Answers, Loc, Problem, cross_check
 
-ANSWERS_FILE = "scaffold.yaml"
 MAX_ANSWERS_BYTES = 5 * 1024 * 1024
 MISSING = "required key is missing"
 SCHEMA_URL = "https://gitops-scaffold.dev/schema/scaffold.schema.json"
