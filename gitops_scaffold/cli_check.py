@@ -68,6 +68,8 @@ def validate_command(
         list[str] | None, typer.Option("--ignore", help="Skip a rule by id, e.g. GS016 (repeatable).")
     ] = None,
     rules: Annotated[bool, typer.Option("--rules", help="Explain every rule and exit.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Render every chart anew, not from the cache "
+                        "of earlier runs (the user cache folder; SCAFFOLD_CACHE_DIR moves it).")] = False,
     repo: WorkDirOption = Path(),
     quiet: Annotated[
         bool,
@@ -91,6 +93,7 @@ def validate_command(
         repo_urls=list(repo_url or []),
         production=production,
         ignore={i.strip().upper() for i in ignore or [] if i.strip()},
+        cache=not no_cache,
     )
     as_json = report_format is ReportFormat.json
     from gitops_scaffold import progress

@@ -17,6 +17,7 @@ from typing import Any
 from gitops_scaffold import progress
 from gitops_scaffold.constants import JOURNAL, STATE_DIR
 from gitops_scaffold.errors import UserInputError
+from gitops_scaffold.validate.argo.cache import Cache, digest
 from gitops_scaffold.validate.argo.helm import Helm, RenderRequest, helm_available
 from gitops_scaffold.validate.argo.loader import Document, Path_, RepoFiles, load_repo
 from gitops_scaffold.validate.argo.objects import (
@@ -27,6 +28,7 @@ from gitops_scaffold.validate.argo.objects import (
     production_of,
     self_urls,
 )
+from gitops_scaffold.validate.argo.pool import Workers
 from gitops_scaffold.validate.argo.projects import Project, check_app, check_duplicates, custom_cluster_scoped
 from gitops_scaffold.validate.argo.schemas import ArgoSchemas, kube_schemas
 from gitops_scaffold.validate.argo.sources import SourceResolver
@@ -55,6 +57,8 @@ class Options:
     repo_urls: list[str] = field(default_factory=list)  # URLs naming this repository
     production: str | None = None  # regex for production Applications (non-scaffold repos)
     ignore: set[str] = field(default_factory=set)  # rule ids to skip
+    cache: bool = True  # reuse and store chart renders (--no-cache: off)
+    parallel: bool = True  # render on every core when there are enough charts
 
 
 @dataclass
@@ -178,7 +182,25 @@ def validate(root: Path, options: Options | None = None) -> Report:
         raise UserInputError(
             f"--ignore: unknown rule id(s) {', '.join(unknown)}; see `scaffold validate --rules`"
         )
-    return _Run(root, options).report()
+    run = _Run(root, options)
+    try:
+        return run.report()
+    finally:
+        run.close()
+
+
+# A repository with this many charts likely renders enough (each in several environments) to
+# pay for worker processes, so they start while it is read and its ApplicationSets expanded;
+# unless no chart changed since its last run (then its renders are likely all in the cache).
+EARLY_WORKERS_CHARTS = 16
+
+
+def early_workers(kube_schemas: str | None) -> Workers:
+    import functools
+
+    from gitops_scaffold.validate.argo import rendering
+
+    return Workers(functools.partial(rendering.warm_up, kube_schemas))
 
 
 # Where a scaffold write command keeps its journal (apply.work_dir): a journal left there is a
@@ -202,6 +224,7 @@ class _Run:
     def __init__(self, root: Path, options: Options) -> None:
         self.root = root
         self.options = options
+        self._charts_digest: str | None = None
         self.notes: list[str] = interrupted_transaction(root)
         self.files = load_repo(root)
         self.findings: list[Finding] = list(self.files.problems)
@@ -221,7 +244,32 @@ class _Run:
             )
             return None
         lint_version = self.kube.version if self.kube is not None and self.options.kube_version else None
-        return Helm(self.root, self.files, lint_version)
+        cache = Cache(enabled=self.options.cache)
+        parallel = self.options.parallel
+        helm = Helm(self.root, self.files, lint_version, kube=self.kube, cache=cache, parallel=parallel)
+        if parallel and len(self.files.charts) >= EARLY_WORKERS_CHARTS and self._charts_changed(helm):
+            helm.workers = early_workers(self.kube.version if self.kube is not None else None)
+        return helm
+
+    def _charts_changed(self, helm: Helm) -> bool:
+        """Whether a chart changed since this repository's last run (then renders are likely
+        not all in the cache, and workers are worth starting early); a guess, never a result."""
+        if helm.cache is None or not helm.cache.enabled:
+            return True
+        self._charts_digest = digest(sorted(helm.chart_hash(chart) for chart in self.files.charts))
+        last = helm.cache.get(self._hint_key())
+        return not isinstance(last, dict) or last.get("charts") != self._charts_digest
+
+    def _hint_key(self) -> str:
+        return digest("charts at the last run", str(self.root))
+
+    def close(self) -> None:
+        if self.helm is None:
+            return
+        if self.helm.workers is not None:
+            self.helm.workers.close()
+        if self._charts_digest is not None and self.helm.cache is not None:
+            self.helm.cache.put(self._hint_key(), {"charts": self._charts_digest})
 
     def report(self) -> Report:
         self.check_schemas()
@@ -257,7 +305,7 @@ class _Run:
                 "not schema-checked (custom resources without a bundled schema): "
                 + ", ".join(sorted(self.kube.unknown))
             )
-        return Report(
+        report = Report(
             repo=str(self.root),
             findings=_finish(self.root, self.findings, self.options.ignore),
             notes=self.notes,
@@ -269,6 +317,9 @@ class _Run:
                 "renders": self.helm.renders if self.helm else 0,
             },
         )
+        if self.helm is not None and self.helm.cache is not None:
+            self.helm.cache.trim()
+        return report
 
     def check_schemas(self) -> None:
         """Argo CD objects against the CRDs, the rest against Kubernetes' schemas."""
@@ -306,12 +357,17 @@ class _Run:
         if infer:
             urls = infer_self_urls(self.root, apps)
         resolver = SourceResolver(self.root, self.files, urls, self.helm, infer=infer)
+        planner = SourceResolver(self.root, self.files, set(urls), self.helm, infer=infer)
         groups: list[list[Resource]] = []
         seen: set[tuple[str, str, str]] = set()
         standalone = _app_of_apps_first(self.root, self.files.charts)
         pending = list(apps)
         while True:
             if pending:
+                if self.helm is not None:  # every render of the batch at once, on every core
+                    with self.helm.planning() as planned:
+                        planner.resolve_all(pending)
+                    self.helm.prefetch(planned)
                 resolver.resolve_all(pending)
                 fresh = [app.resources for app in pending if app.resources]
             elif self.helm is not None and (chart := _next_unused(standalone, self.helm)):

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,16 @@ from typing import Any
 import yaml
 
 from gitops_scaffold import progress
-from gitops_scaffold.validate.argo.loader import Path_, RepoFiles, load_all
+from gitops_scaffold.validate.argo.cache import Cache
+from gitops_scaffold.validate.argo.loader import Path_, RepoFiles
 from gitops_scaffold.validate.argo.objects import Resource
+from gitops_scaffold.validate.argo.pool import Workers
+from gitops_scaffold.validate.argo.schemas import KubeSchemas
 from gitops_scaffold.validate.findings import Finding, Rule, Severity
 from gitops_scaffold.validate.structural import HELM_LINT, HELM_RENDER
 from gitops_scaffold.yaml_guard import read_text, safe_load
+
+_NO_CACHE = Cache(enabled=False)
 
 _TEMPLATE_ERROR = re.compile(r"([^:\s\"]+\.(?:yaml|yml|tpl|txt|json)):(\d+)(?::\d+)?:?\s+(.*)", re.DOTALL)
 _SCHEMA_AT = re.compile(r"- at '(/[^']*)': ([^\n]*)")
@@ -81,8 +87,17 @@ class Helm:
     renders: int = 0
     requests: list[RenderRequest] = field(default_factory=list)
     lint: bool = True  # False: render only (scaffold diff wants the manifests, not lint findings)
+    kube: KubeSchemas | None = None  # rendered objects are schema-checked with the render
+    cache: Cache | None = None  # None: no cache (--no-cache)
+    parallel: bool = True
+    workers: Workers | None = None  # started early by the engine for a large repo
     _cache: dict[str, list[Resource] | None] = field(default_factory=dict)
     _unvendored: dict[str, list[str]] = field(default_factory=dict)
+    _outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)  # prefetched, by request key
+    _chart_hashes: dict[str, str] = field(default_factory=dict)
+    _lint_signatures: dict[str, set[str]] = field(default_factory=dict)  # linted, per chart
+    _planned: list[RenderRequest] | None = None
+    _locators: dict[str, Callable[[Path_], int]] = field(default_factory=dict)
 
     def missing_dependencies(self, chart: str) -> list[str]:
         if chart not in self._unvendored:
@@ -96,51 +111,119 @@ class Helm:
         return self._unvendored[chart]
 
     def render(self, request: RenderRequest) -> list[Resource] | None:
-        """Lint and render once per distinct request; the objects, or None if it failed."""
+        """Render once per distinct request; the objects, or None if it failed. While
+        ``planning``, only note the request (``prefetch`` then renders them all at once)."""
+        if self._planned is not None:
+            self._planned.append(request)
+            return []
         key = request.key()
         if key not in self._cache:
             self.requests.append(request)
             self._cache[key] = self._render(request)
         return self._cache[key]
 
+    @contextmanager
+    def planning(self) -> Iterator[list[RenderRequest]]:
+        """Collect the requests ``render`` would get instead of rendering them."""
+        planned: list[RenderRequest] = []
+        self._planned = planned
+        try:
+            yield planned
+        finally:
+            self._planned = None
+
+    def prefetch(self, requests: list[RenderRequest]) -> None:
+        """Render (and check) the requests not yet rendered: cached outcomes first, the rest
+        on every core (``pool.run_all``), in request order. ``render`` then uses them."""
+        from gitops_scaffold.validate.argo import pool, rendering
+
+        fixed = rendering.versions()
+        todo: dict[str, tuple[rendering.Job, str]] = {}
+        linted = set(self._lint_signatures)
+        for request in requests:
+            key = request.key()
+            if key in self._cache or key in self._outcomes or key in todo:
+                continue
+            if self.missing_dependencies(request.chart):
+                continue
+            job = self._job(request, lint=request.chart not in linted)
+            chart_hash = self.chart_hash(request.chart)
+            cached = self.cache.get(rendering.render_key(job, chart_hash, fixed)) if self.cache else None
+            if isinstance(cached, dict):
+                self._outcomes[key] = cached
+                continue
+            linted.add(request.chart)
+            todo[key] = (job, chart_hash)
+        jobs = [job for job, _ in todo.values()]
+        if self.workers is not None:
+            results = self.workers.run_all(rendering.run_job, jobs)
+        else:
+            results = pool.run_all(rendering.run_job, jobs, parallel=self.parallel)
+        for (key, (job, chart_hash)), outcome in zip(todo.items(), results, strict=True):
+            if self.cache is not None:
+                rendering.store(self.cache, job, chart_hash, fixed, outcome)
+            self._outcomes[key] = outcome
+
+    def _job(self, request: RenderRequest, *, lint: bool) -> Any:
+        from gitops_scaffold.validate.argo import rendering
+
+        return rendering.Job(
+            chart_dir=str(self.root / request.chart),
+            values=compose_values(request),
+            release=request.release,
+            namespace=request.namespace,
+            kube_schemas=self.kube.version if self.kube is not None else None,
+            lint_kube_version=self.kube_version,
+            lint=lint,
+        )
+
+    def chart_hash(self, chart: str) -> str:
+        from gitops_scaffold.validate.argo.cache import tree_hash
+
+        if chart not in self._chart_hashes:
+            self._chart_hashes[chart] = tree_hash(self.root / chart)
+        return self._chart_hashes[chart]
+
     def _render(self, request: RenderRequest) -> list[Resource] | None:
-        """Render first (a failure is what Argo CD reports), then lint what rendered."""
-        import helm_python
+        """The request's outcome (prefetched, cached or rendered now) as findings and objects:
+        a failure is what Argo CD reports; lint adds what only it finds (rendering.py)."""
+        from gitops_scaffold.validate.argo import rendering
 
         if self.missing_dependencies(request.chart):
             return None
-        values = compose_values(request)
-        chart_dir = self.root / request.chart
         self.renders += 1
         progress.tick("rendering charts", self.renders)
-        try:
-            with helm_python.Chart.load(chart_dir) as chart:
-                manifests = chart.render(values, name=request.release, namespace=request.namespace)
-        except (helm_python.HelmChartLoadError, helm_python.HelmChartInvalidError) as exc:
-            if not self.lint or not self._lint(request, values):  # lint names the problem better, when it can
+        key = request.key()
+        job = self._job(request, lint=self.lint and request.chart not in self._lint_signatures)
+        outcome = self._outcomes.pop(key, None)
+        if outcome is None:
+            outcome = rendering.cached_run(job, self.chart_hash(request.chart), self.cache or _NO_CACHE)
+        error = outcome["error"]
+        if error is not None and error["kind"] == "load":
+            # lint names the problem better, when it ran
+            if not self.lint or not self._lint(request, outcome["lint"] or []):
                 self.findings.append(
-                    self._locate_error(HELM_LINT, request, "Chart.yaml", str(exc), Severity.error)
+                    self._locate_error(HELM_LINT, request, "Chart.yaml", error["text"], Severity.error)
                 )
             return None
-        except helm_python.HelmError as exc:
-            self.findings.append(self._locate_error(HELM_RENDER, request, "", str(exc), Severity.error))
+        if error is not None:
+            self.findings.append(self._locate_error(HELM_RENDER, request, "", error["text"], Severity.error))
             return None
-        if self.lint:
-            self._lint(request, values)
-        return self._parse(request, manifests)
+        seen = self._lint_signatures.setdefault(request.chart, set())
+        if self.lint and outcome["lint_signature"] not in seen:
+            seen.add(outcome["lint_signature"])
+            messages = outcome["lint"]
+            if messages is None:
+                fixed = rendering.versions()
+                chart_hash = self.chart_hash(request.chart)
+                messages = rendering.cached_lint(job, chart_hash, fixed, self.cache or _NO_CACHE)
+            self._lint(request, messages)
+        return self._parse(request, outcome["templates"])
 
-    def _lint(self, request: RenderRequest, values: dict[str, Any]) -> bool:
-        """`helm lint` with the request's values; whether it reported anything."""
-        import helm_python
-
-        report = helm_python.lint(
-            self.root / request.chart,
-            values,
-            namespace=request.namespace,
-            kube_version=f"v{self.kube_version}.0" if self.kube_version else None,
-        )
+    def _lint(self, request: RenderRequest, messages: list[dict[str, Any]]) -> bool:
+        """Findings from `helm lint`'s messages; whether it reported anything."""
         reported = False
-        for message in report.get("messages", []):
+        for message in messages:
             severity = int(message.get("severity", 0))
             text = str(message.get("error", "")).strip()
             if severity < 2 or "missing these dependencies" in text:
@@ -157,25 +240,27 @@ class Helm:
             )
         return reported
 
-    def _parse(self, request: RenderRequest, manifests: dict[str, str]) -> list[Resource]:
+    def _parse(self, request: RenderRequest, templates: list[list[Any]]) -> list[Resource]:
         resources: list[Resource] = []
-        for template in sorted(manifests):
-            text = manifests[template]
-            if not text.strip() or not template.endswith((".yaml", ".yml", ".json", ".tpl")):
-                continue
+        for template, yaml_error, checked in templates:
             rel = self._template_file(request.chart, template)
-            source = _read(self.root / rel)
-            try:
-                docs = [d for d in load_all(text) if isinstance(d, dict)]
-            except yaml.YAMLError as exc:
+            if yaml_error is not None:
                 self.findings.append(
-                    HELM_RENDER.finding(rel, 0, f"renders invalid YAML: {exc}", request.context)
+                    HELM_RENDER.finding(rel, 0, f"renders invalid YAML: {yaml_error}", request.context)
                 )
                 continue
-            for doc in docs:
-                if isinstance(doc.get("kind"), str) and isinstance(doc.get("apiVersion"), str):
-                    resources.append(Resource(doc, rel, template_locator(source), rendered=True))
+            locate = self._locator(rel)
+            for doc, errors in checked:
+                resource = Resource(doc, rel, locate, rendered=True)
+                if self.kube is not None:
+                    self.kube.known(doc, None if errors is None else [(tuple(p), m) for p, m in errors])
+                resources.append(resource)
         return resources
+
+    def _locator(self, rel: str) -> Callable[[Path_], int]:
+        if rel not in self._locators:
+            self._locators[rel] = template_locator(_read(self.root / rel))
+        return self._locators[rel]
 
     @staticmethod
     def _template_file(chart: str, template: str) -> str:

@@ -166,6 +166,11 @@ def _yaml_files(root: Path, repo: RepoFiles) -> Iterator[Path]:
                 yield here / name
 
 
+def load_one(text: str) -> Any:
+    """One YAML document with the fast (C) loader when PyYAML has it (as ``yaml.safe_load``)."""
+    return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
+
+
 def load_all(text: str) -> list[Any]:
     """Every document of a YAML stream, with the fast (C) loader when PyYAML has it."""
     return safe_load_all(text)  # the C safe loader, aliases bounded

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitops_scaffold.errors import UserInputError
+from gitops_scaffold.validate.argo import fastschema
 from gitops_scaffold.validate.argo.loader import Path_, dotted
 from gitops_scaffold.validate.findings import Finding, Rule
 from gitops_scaffold.validate.structural import ARGOCD_SCHEMA, KUBERNETES_SCHEMA
@@ -74,6 +75,7 @@ class ArgoSchemas:
             )
         self._schemas: dict[str, dict[str, Any]] = {}
         self._validators: dict[str, Any] = {}
+        self._verdicts: dict[str, Any] = {}  # jsonschema-rs, compiled once per kind
 
     @staticmethod
     def available() -> bool:
@@ -120,6 +122,10 @@ class ArgoSchemas:
                     file, locate(("kind",)), f"kind: {kind!r} is no argoproj.io kind{hint}", context
                 )
             ]
+        if str(kind) not in self._verdicts:
+            self._verdicts[str(kind)] = fastschema.compile_verdict(self.schema(str(kind)), draft7=True)
+        if fastschema.is_valid(self._verdicts[str(kind)], data):
+            return []
         return _findings(self.validator(str(kind)).iter_errors(data), ARGOCD_SCHEMA, file, locate, context)
 
 
@@ -154,14 +160,31 @@ class KubeSchemas:
             if entry.name.startswith(f"v{self.version}.") and entry.name.endswith("-local-strict")
         )
         self._validators: dict[tuple[str, str], Any] = {}
+        self._verdicts: dict[tuple[str, str], Any] = {}  # jsonschema-rs, compiled once per kind
+        self._definitions: dict[str, Any] | None = None
         self._registry: Any = None
+        # Errors found elsewhere (with the render, in a worker or the cache), by object identity.
+        self._known: dict[int, tuple[dict[str, Any], list[tuple[Path_, str]] | None]] = {}
         self.unknown: set[str] = set()  # kinds without a schema (custom resources)
+
+    @property
+    def fingerprint(self) -> str:
+        """Names the schema set (for cache keys): kubernetes-validate's folder of this version."""
+        return self._dir.name
+
+    def _schema_file(self, api_version: str, kind: str) -> Any:
+        name = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+        return self._dir / f"{kind.lower()}-{name}.json"
+
+    def _defs(self) -> dict[str, Any]:
+        if self._definitions is None:
+            self._definitions = json.loads((self._dir / "_definitions.json").read_text(encoding="utf-8"))
+        return self._definitions
 
     def _validator(self, api_version: str, kind: str) -> Any:
         key = (api_version, kind)
         if key not in self._validators:
-            name = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
-            entry = self._dir / f"{kind.lower()}-{name}.json"
+            entry = self._schema_file(api_version, kind)
             if not entry.is_file():
                 self._validators[key] = None
             else:
@@ -169,20 +192,54 @@ class KubeSchemas:
                 from referencing import Registry, Resource
 
                 if self._registry is None:
-                    defs = json.loads((self._dir / "_definitions.json").read_text(encoding="utf-8"))
-                    self._registry = Resource.from_contents(defs) @ Registry()
+                    self._registry = Resource.from_contents(self._defs()) @ Registry()
                 schema = json.loads(entry.read_text(encoding="utf-8"))
                 registry = Resource.from_contents(schema) @ self._registry
                 cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
                 self._validators[key] = cls(schema, registry=registry)
         return self._validators[key]
 
-    def check(self, data: dict[str, Any], file: str, locate: Locate, context: str = "") -> list[Finding]:
-        validator = self._validator(str(data.get("apiVersion")), str(data.get("kind")))
-        if validator is None:
-            self.unknown.add(f"{data.get('kind')} ({data.get('apiVersion')})")
+    def _verdict(self, api_version: str, kind: str) -> Any:
+        """The jsonschema-rs validator of a kind (None: unknown kind or no jsonschema-rs)."""
+        key = (api_version, kind)
+        if key not in self._verdicts:
+            entry = self._schema_file(api_version, kind)
+            self._verdicts[key] = (
+                fastschema.compile_verdict(
+                    json.loads(entry.read_text(encoding="utf-8")), definitions=self._defs()
+                )
+                if entry.is_file()
+                else None
+            )
+        return self._verdicts[key]
+
+    def errors(self, data: dict[str, Any]) -> list[tuple[Path_, str]] | None:
+        """The schema errors of an object as (key path, message), at most
+        MAX_ERRORS_PER_OBJECT; None when no schema knows its kind (a custom resource)."""
+        api_version, kind = str(data.get("apiVersion")), str(data.get("kind"))
+        if fastschema.is_valid(self._verdict(api_version, kind), data):
             return []
-        return _findings(validator.iter_errors(data), KUBERNETES_SCHEMA, file, locate, context)
+        validator = self._validator(api_version, kind)
+        if validator is None:
+            return None
+        return _described(validator.iter_errors(data))
+
+    def known(self, data: dict[str, Any], errors: list[tuple[Path_, str]] | None) -> None:
+        """Record ``errors(data)`` computed elsewhere, so ``check`` does not compute it again."""
+        self._known[id(data)] = (data, errors)
+
+    def check(self, data: dict[str, Any], file: str, locate: Locate, context: str = "") -> list[Finding]:
+        known = self._known.get(id(data))
+        errors = known[1] if known is not None and known[0] is data else self.errors(data)
+        if errors is None:
+            self.unknown.add(unknown_name(data))
+            return []
+        return [KUBERNETES_SCHEMA.finding(file, locate(path), message, context) for path, message in errors]
+
+
+def unknown_name(data: dict[str, Any]) -> str:
+    """How the note on kinds without a schema names one."""
+    return f"{data.get('kind')} ({data.get('apiVersion')})"
 
 
 def kube_schemas(version: str | None) -> tuple[KubeSchemas | None, str | None]:
@@ -210,10 +267,13 @@ def _key(version: str) -> tuple[int, ...]:
 def _findings(
     errors: Iterator[ValidationError], rule: Rule, file: str, locate: Locate, context: str
 ) -> list[Finding]:
-    out: list[Finding] = []
+    return [rule.finding(file, locate(path), message, context) for path, message in _described(errors)]
+
+
+def _described(errors: Iterator[ValidationError]) -> list[tuple[Path_, str]]:
+    out: list[tuple[Path_, str]] = []
     for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
-        path, message = describe(error)
-        out.append(rule.finding(file, locate(path), message, context))
+        out.append(describe(error))
         if len(out) >= MAX_ERRORS_PER_OBJECT:
             break
     return out
