@@ -59,7 +59,8 @@ def rendered_objects(tmp_path: Path) -> list[dict[str, Any]]:
         "tag": "v1.0.0",
         "autoscaling": {"min": 2, "max": 4},
         "migrations": {"command": ["./migrate"]},
-        "ingress": {"host": "shop.acme.com"},
+        # dev and prod share the cluster: each environment its own host
+        "ingress": {"host": "shop.acme.com", "hosts": {"dev": "shop.dev.acme.com"}},
     }
     repo = init_repo(tmp_path, minimal(services=[service]))
     chart = repo / "apps/services/shop"
