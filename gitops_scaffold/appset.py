@@ -72,9 +72,7 @@ class ExpansionError(ScaffoldError):
     offline engine cannot do what it asks."""
 
 
-def expand(
-    appset: Mapping[str, Any], repo_dir: Path, *, git_file_globbing: Globbing = "git"
-) -> list[Json]:
+def expand(appset: Mapping[str, Any], repo_dir: Path, *, git_file_globbing: Globbing = "git") -> list[Json]:
     """The Applications Argo CD generates from ``appset``, git generators reading ``repo_dir``."""
     return _Expander(appset, Path(repo_dir), git_file_globbing).applications()
 
@@ -168,9 +166,11 @@ class _Expander:
         for index, element in enumerate(body.get("elements") or []):
             if not isinstance(element, dict):
                 raise self.fail(f"{where}.elements[{index}] is not a mapping")
-            result.append(copy.deepcopy(element) if self.go_template else _flat_element(
-                element, f"{where}.elements[{index}]", self.fail
-            ))
+            result.append(
+                copy.deepcopy(element)
+                if self.go_template
+                else _flat_element(element, f"{where}.elements[{index}]", self.fail)
+            )
         elements_yaml = body.get("elementsYaml")
         if elements_yaml:
             loaded = _load_yaml(str(elements_yaml))
@@ -213,8 +213,7 @@ class _Expander:
     def git_directories(self, items: Sequence[Any], where: str) -> list[str]:
         result = []
         for directory in _repo_directories(self.repo_dir):
-            matches = [(_go_path_match(str(i["path"]), directory), bool(i.get("exclude")))
-                       for i in items]
+            matches = [(_go_path_match(str(i["path"]), directory), bool(i.get("exclude"))) for i in items]
             if any(m and not ex for m, ex in matches) and not any(m and ex for m, ex in matches):
                 result.append(directory)
         return result
@@ -245,8 +244,11 @@ class _Expander:
         segments = directory.split("/")
         if self.go_template:
             params: Json = copy.deepcopy(content) if content else {}
-            params.update({prefix: {"path": {**info, "segments": segments}}} if prefix
-                          else {"path": {**info, "segments": segments}})
+            params.update(
+                {prefix: {"path": {**info, "segments": segments}}}
+                if prefix
+                else {"path": {**info, "segments": segments}}
+            )
             return params
         params = dict(_flatten(content or {}))
         name = f"{prefix}.path" if prefix else "path"
@@ -285,8 +287,12 @@ class _Expander:
         has_selector = bool(selector.get("matchLabels") or selector.get("matchExpressions"))
         if not has_selector and not any(s["server"] == IN_CLUSTER_SERVER for s in secrets):
             params.append(
-                {"name": "in-cluster", "nameNormalized": "in-cluster", "server": IN_CLUSTER_SERVER,
-                 "project": ""}
+                {
+                    "name": "in-cluster",
+                    "nameNormalized": "in-cluster",
+                    "server": IN_CLUSTER_SERVER,
+                    "project": "",
+                }
             )
         for secret in secrets:
             if has_selector and not _selector_matches(selector, secret["labels"], self.fail):
@@ -318,15 +324,11 @@ class _Expander:
     def matrix_params(self, body: Json, where: str, depth: int) -> list[Json]:
         children = body.get("generators") or []
         if len(children) != 2:
-            raise self.fail(
-                f"{where} has {len(children)} child generators; a matrix combines exactly two"
-            )
+            raise self.fail(f"{where} has {len(children)} child generators; a matrix combines exactly two")
         first = self.generate(children[0], f"{where}.generators[0]", {}, depth=depth + 1)
         result = []
         for previous in first:
-            second = self.generate(
-                children[1], f"{where}.generators[1]", previous, depth=depth + 1
-            )
+            second = self.generate(children[1], f"{where}.generators[1]", previous, depth=depth + 1)
             for current in second:
                 if self.go_template:
                     combined: Json = {}
@@ -386,8 +388,7 @@ class _Expander:
         jobs = list(self.parameter_sets())
         patch = self.spec.get("templatePatch")
         trees: list[Any] = [
-            {"template": _template_metadata_and_spec(template), "patch": patch or ""}
-            for template, _ in jobs
+            {"template": _template_metadata_and_spec(template), "patch": patch or ""} for template, _ in jobs
         ]
         rendered = self.render_tree(
             [(tree, params) for tree, (_, params) in zip(trees, jobs, strict=True)],
@@ -439,9 +440,7 @@ class _Expander:
         if patch is None:
             return app
         if not isinstance(patch, dict):
-            raise self.fail(
-                f"templatePatch for {app['metadata'].get('name')} is not a mapping: {patch!r}"
-            )
+            raise self.fail(f"templatePatch for {app['metadata'].get('name')} is not a mapping: {patch!r}")
         project = app["spec"].get("project")
         patched: Json = _strategic_merge(app, patch, ())
         # Argo CD restores the project: a patch must not move an Application between projects.
@@ -498,9 +497,7 @@ class _GoRenderer:
             rendered += self._render_batch(jobs[start : start + JOBS_PER_RENDER], where)
         return rendered
 
-    def _render_batch(
-        self, jobs: Sequence[tuple[Json, Sequence[str]]], where: str
-    ) -> list[list[str]]:
+    def _render_batch(self, jobs: Sequence[tuple[Json, Sequence[str]]], where: str) -> list[list[str]]:
         unique = list(dict.fromkeys(s for _, strings in jobs for s in strings))
         if not unique:
             return [[] for _ in jobs]
@@ -509,10 +506,7 @@ class _GoRenderer:
         index = {s: i for i, s in enumerate(unique)}
         values = {
             "strings": unique,
-            "jobs": [
-                {"params": params, "strings": [index[s] for s in strings]}
-                for params, strings in jobs
-            ],
+            "jobs": [{"params": params, "strings": [index[s] for s in strings]} for params, strings in jobs],
         }
         rendered = _helm_render(len(jobs), values, self.strict, self.describe_error(jobs, where))
         return [json.loads(rendered[i]) if rendered[i].strip() else [] for i in range(len(jobs))]
@@ -600,8 +594,9 @@ def _chart_archive(count: int) -> bytes:
 def _template_metadata_and_spec(template: Json) -> Json:
     """GetTempApplication: only these metadata fields of the template reach the Application."""
     metadata = template.get("metadata") or {}
-    kept = {k: metadata[k] for k in ("name", "namespace", "labels", "annotations", "finalizers")
-            if k in metadata}
+    kept = {
+        k: metadata[k] for k in ("name", "namespace", "labels", "annotations", "finalizers") if k in metadata
+    }
     return {"metadata": kept, "spec": template.get("spec") or {}}
 
 
@@ -641,8 +636,7 @@ def _map_strings(tree: Any, render: Callable[[str], str]) -> Any:
     if isinstance(tree, str):
         return render(tree)
     if isinstance(tree, dict):
-        return {render(k) if isinstance(k, str) else k: _map_strings(v, render)
-                for k, v in tree.items()}
+        return {render(k) if isinstance(k, str) else k: _map_strings(v, render) for k, v in tree.items()}
     if isinstance(tree, list):
         return [_map_strings(item, render) for item in tree]
     return copy.deepcopy(tree)
@@ -769,9 +763,7 @@ def _selector_matches(
 # --- parameters ----------------------------------------------------------------------------
 
 
-def _flat_element(
-    element: Mapping[str, Any], where: str, fail: Callable[[str], ExpansionError]
-) -> Json:
+def _flat_element(element: Mapping[str, Any], where: str, fail: Callable[[str], ExpansionError]) -> Json:
     """A list element without goTemplate: string values only; `values` becomes values.<key>."""
     params: Json = {}
     for key, value in element.items():
@@ -841,8 +833,7 @@ def _load_yaml(text: str) -> Any:
 
 def _stringify_keys(node: Any) -> Any:
     if isinstance(node, dict):
-        return {_go_print(k) if not isinstance(k, str) else k: _stringify_keys(v)
-                for k, v in node.items()}
+        return {_go_print(k) if not isinstance(k, str) else k: _stringify_keys(v) for k, v in node.items()}
     if isinstance(node, list):
         return [_stringify_keys(item) for item in node]
     return node
@@ -896,7 +887,7 @@ def _as_cluster_secret(doc: Any) -> Json | None:
         data.update({str(k): "" if v is None else str(v) for k, v in (doc.get("stringData") or {}).items()})
         secret_name = str(metadata.get("name", ""))
     elif doc.get("kind") == "ExternalSecret":
-        target = ((doc.get("spec") or {}).get("target") or {})
+        target = (doc.get("spec") or {}).get("target") or {}
         template = target.get("template") or {}
         meta = template.get("metadata") or {}
         data = {str(k): str(v) for k, v in (template.get("data") or {}).items()}

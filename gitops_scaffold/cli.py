@@ -385,6 +385,7 @@ def status(
     typer.echo(f"scaffold status: {report.repo} (last rendered by gitops-scaffold {report.rendered_by})")
     for label, paths in (
         ("edited by you", report.modified),
+        ("image pins moved by set-image/promote (yours, kept by every render)", report.pinned),
         ("deleted by you", report.deleted),
         ("unresolved conflicts", report.conflicted),
         ("would change on `scaffold upgrade`", report.behind),
@@ -399,6 +400,108 @@ def status(
     if report.exit_code == 0:
         typer.echo("  up to date")
     raise typer.Exit(report.exit_code)
+
+
+# --- promotion: set-image, promote, versions (gitops_scaffold/commands/promote.py) ----------
+
+CommitOption = Annotated[bool, typer.Option("--commit", help="Commit the change (one commit) with git.")]
+BranchOption = Annotated[
+    str | None, typer.Option("--branch", help="Create or switch to this branch first (for a pull request).")
+]
+PushOption = Annotated[
+    bool,
+    typer.Option("--push", help="Commit and push; a rejected push re-applies the change on the new head."),
+]
+RetriesOption = Annotated[int, typer.Option("--retries", help="Pushes to retry after a rejection.")]
+
+
+def _pin(action: Callable[[], object], output: OutputFormat, quiet: bool) -> None:
+    from gitops_scaffold.commands import promote as commands
+
+    result = _call(action)
+    assert isinstance(result, commands.PinResult)
+    if output is OutputFormat.json:
+        typer.echo(commands.as_json(result))
+    else:
+        if result.dry_run and result.diff:
+            typer.echo(result.diff, nl=False)
+        if not quiet:
+            typer.echo(commands.summary(result))
+    raise typer.Exit(result.exit_code)
+
+
+@app.command("set-image", epilog="Example: scaffold set-image orders --env dev --tag v1.5.0 --commit --push")
+def set_image(
+    service: Annotated[str, typer.Argument(help="The service whose image moves.")],
+    env: Annotated[str, typer.Option("--env", help="The environment whose values file to edit.")],
+    tag: Annotated[str, typer.Option("--tag", help="The image tag to run (never latest).")],
+    image: Annotated[str | None, typer.Option("--image", help="Also set image.repository.")] = None,
+    digest: Annotated[
+        str | None, typer.Option("--digest", help="Also pin image.digest (sha256:...).")
+    ] = None,
+    commit: CommitOption = False,
+    branch: BranchOption = None,
+    push: PushOption = False,
+    retries: RetriesOption = 3,
+    repo: RepoOption = Path(),
+    dry_run: DryRunOption = False,
+    output: OutputOption = OutputFormat.text,
+    quiet: QuietOption = False,
+) -> None:
+    """Set a service's image tag (and repository or digest) in one environment's values file."""
+    from gitops_scaffold.commands import promote as commands
+
+    steps = commands.GitSteps(commit=commit, branch=branch, push=push, retries=retries)
+    _pin(lambda: commands.set_image(repo, service, env, tag, image, digest, dry_run, steps), output, quiet)
+
+
+@app.command(epilog="Example: scaffold promote orders payments --from staging --branch promote/prod --push")
+def promote(
+    services: Annotated[list[str] | None, typer.Argument(help="Services to promote.")] = None,
+    every_service: Annotated[bool, typer.Option("--all", help="Promote every service.")] = False,
+    source: Annotated[str, typer.Option("--from", help="Copy the pins from this environment.")] = "",
+    target: Annotated[str | None, typer.Option("--to", help="To this one (default: the next).")] = None,
+    skip_order: Annotated[bool, typer.Option("--skip-order", help="Allow skipping environments.")] = False,
+    commit: CommitOption = False,
+    branch: BranchOption = None,
+    push: PushOption = False,
+    retries: RetriesOption = 3,
+    repo: RepoOption = Path(),
+    dry_run: DryRunOption = False,
+    output: OutputOption = OutputFormat.text,
+    quiet: QuietOption = False,
+) -> None:
+    """Copy the promotable keys (image.tag) of services from one environment to the next."""
+    from gitops_scaffold.commands import promote as commands
+
+    steps = commands.GitSteps(commit=commit, branch=branch, push=push, retries=retries)
+    names = list(services or [])
+
+    def action() -> object:
+        if not source:
+            raise commands.UserInputError("--from: name the environment to promote from")
+        return commands.promote(repo, names, every_service, source, target, skip_order, dry_run, steps)
+
+    _pin(action, output, quiet)
+
+
+class BoardFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command(epilog="Example: scaffold versions -o markdown >> $GITHUB_STEP_SUMMARY")
+def versions(
+    repo: RepoOption = Path(),
+    output: Annotated[
+        BoardFormat, typer.Option("--output", "-o", help="table, json or markdown.")
+    ] = BoardFormat.table,
+) -> None:
+    """The board: the image each environment pins, per service; what is behind; what the updater owns."""
+    from gitops_scaffold.commands import promote as commands
+
+    typer.echo(_call(lambda: commands.versions(repo, output.value)))
 
 
 @app.command(epilog="Example: scaffold schema > scaffold.schema.json")
@@ -454,8 +557,12 @@ def validate_command(
     ] = FailOn.warning,
     schemas: Annotated[
         Path | None,
-        typer.Option("--schemas", help="Argo CD JSON Schemas to use (default: the bundled v3.5.1 set).",
-                     file_okay=False, exists=True),
+        typer.Option(
+            "--schemas",
+            help="Argo CD JSON Schemas to use (default: the bundled v3.5.1 set).",
+            file_okay=False,
+            exists=True,
+        ),
     ] = None,
     helm: Annotated[
         bool | None,

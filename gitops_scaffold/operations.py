@@ -27,6 +27,7 @@ from gitops_scaffold.context import resolve, resolve_environments
 from gitops_scaffold.errors import AnswersError, ConflictError, UserInputError
 from gitops_scaffold.model import Answers, Cluster, Environment, Service, Team
 from gitops_scaffold.plan import NEEDS_ATTENTION, Action, Plan, make_plan
+from gitops_scaffold.promotion.carry import only_pins_moved, pin_carrier
 from gitops_scaffold.render import render
 from gitops_scaffold.state import (
     META_FILE,
@@ -113,7 +114,7 @@ def _run(
         rendered = render(resolve(new), wanted)
         stale = [k for k in recorded_keys(repo, stale_prefixes(old)) if k not in rendered]
         records = {key: load_record(repo, key) for key in (*rendered, *stale)}
-        plan = make_plan(repo, rendered, records, stale, force=bool(force_removal))
+        plan = make_plan(repo, rendered, records, stale, force=bool(force_removal), carry=pin_carrier(new))
         if new_text != disk_text:
             plan.internal[ANSWERS_FILE] = new_text
         plan.internal[META_FILE] = encode_meta(new_text)
@@ -625,6 +626,7 @@ class Status:
 
     repo: Path
     modified: list[str] = field(default_factory=list)  # generated files you changed
+    pinned: list[str] = field(default_factory=list)  # values files whose image pins moved (only)
     deleted: list[str] = field(default_factory=list)  # generated files you deleted
     conflicted: list[str] = field(default_factory=list)  # still holding conflict markers
     behind: list[str] = field(default_factory=list)  # files `upgrade`/`render` would change
@@ -655,17 +657,20 @@ def status(repo: Path) -> Status:
         meta.get("templates") != templates_digest() or meta.get("version") != __version__
     )
     records = {key: load_record(repo, key) or {} for key in recorded_keys(repo)}
+    carry = pin_carrier(answers)
     for files in records.values():
         for path, base in sorted(files.items()):
             current = read_current(repo, path)
             if current is None:
                 report.deleted.append(path)
+            elif current != base and only_pins_moved(carry, path, base, current):
+                report.pinned.append(path)
             elif current != base:
                 (report.conflicted if has_conflict_markers(current) else report.modified).append(path)
     rendered = render(resolve(answers))
     for key in sorted(set(rendered) | set(records)):
         new, old = rendered.get(key, {}), records.get(key, {})
         report.behind += [p for p in sorted(set(new) | set(old)) if new.get(p) != old.get(p)]
-    for listing in (report.modified, report.deleted, report.conflicted, report.behind):
+    for listing in (report.modified, report.pinned, report.deleted, report.conflicted, report.behind):
         listing.sort()
     return report

@@ -25,8 +25,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_scaffold.merge import merge3
+
+if TYPE_CHECKING:
+    from gitops_scaffold.promotion.carry import Carry
 from gitops_scaffold.render import Tree
 from gitops_scaffold.state import encode_record, record_path
 
@@ -124,8 +128,13 @@ def make_plan(
     old_records: dict[str, Tree | None],
     stale_keys: Iterable[str] = (),
     force: bool = False,
+    carry: Carry | None = None,
 ) -> Plan:
-    """Decide every rendered and stale file; the records to keep come along in ``internal``."""
+    """Decide every rendered and stale file; the records to keep come along in ``internal``.
+
+    ``carry`` may rewrite (base, new) of a file before the decision: image pins moved by
+    set-image/promote win over the render (promotion/carry.py); the record keeps ``new``.
+    """
     plan = Plan()
     rendered_paths: set[str] = set()
     for key, files in rendered.items():
@@ -133,7 +142,9 @@ def make_plan(
         kept: Tree = {}
         for path, new in sorted(files.items()):
             rendered_paths.add(path)
-            change = decide(path, base_files.get(path), read_current(repo, path), new)
+            base, current = base_files.get(path), read_current(repo, path)
+            base, carried = carry(path, base, current, new) if carry else (base, new)
+            change = decide(path, base, current, carried)
             plan.changes.append(change)
             if change.action is not Action.BLOCKED:
                 kept[path] = new
