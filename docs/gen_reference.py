@@ -388,6 +388,7 @@ _DESCRIPTIONS = {
     "image-updates/<team>-<env>.yaml": "ImageUpdater for environments with `image_updates: true`",
     "terraform": "optional bootstrap: Argo CD's Helm release and the root objects",
     ".github/workflows/validate.yaml": "CI for the generated repository",
+    ".github/workflows/promote.yaml": "manual promotion: scaffold promote, then a pull request",
     ".scaffold": "the record of what scaffold wrote (base of its three-way merges); commit it",
 }
 

@@ -430,7 +430,7 @@ def _pin(action: Callable[[], object], output: OutputFormat, quiet: bool) -> Non
     raise typer.Exit(result.exit_code)
 
 
-@app.command("set-image", epilog="Example: scaffold set-image orders --env dev --tag v1.5.0 --commit --push")
+@app.command("set-image", epilog="Example: scaffold set-image orders --env dev --tag v1.5.0 --commit")
 def set_image(
     service: Annotated[str, typer.Argument(help="The service whose image moves.")],
     env: Annotated[str, typer.Option("--env", help="The environment whose values file to edit.")],
@@ -455,7 +455,7 @@ def set_image(
     _pin(lambda: commands.set_image(repo, service, env, tag, image, digest, dry_run, steps), output, quiet)
 
 
-@app.command(epilog="Example: scaffold promote orders payments --from staging --branch promote/prod --push")
+@app.command(epilog="Example: scaffold promote orders payments --from dev --branch promote/staging --commit")
 def promote(
     services: Annotated[list[str] | None, typer.Argument(help="Services to promote.")] = None,
     every_service: Annotated[bool, typer.Option("--all", help="Promote every service.")] = False,
@@ -491,7 +491,7 @@ class BoardFormat(StrEnum):
     markdown = "markdown"
 
 
-@app.command(epilog="Example: scaffold versions -o markdown >> $GITHUB_STEP_SUMMARY")
+@app.command(epilog="Example: scaffold versions --output markdown")
 def versions(
     repo: RepoOption = Path(),
     output: Annotated[

@@ -142,6 +142,17 @@ The writable /tmp of every container (the root filesystem is read-only).
 {{- end }}
 
 {{/*
+The service image: repository@digest when a digest is pinned, else repository:tag.
+*/}}
+{{- define "service.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository .Values.image.tag }}
+{{- end }}
+{{- end }}
+
+{{/*
 The curl image of the smoke-test and alert Jobs.
 */}}
 {{- define "service.curlImage" -}}
