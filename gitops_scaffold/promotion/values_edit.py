@@ -7,7 +7,6 @@ that an independent parse of the new text differs from the old one at that key o
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,7 +97,7 @@ def set_key(path: str, text: str, key: str, value: str) -> str:
     except ValueError:
         raise UserInputError(f"{path}: {key}: its parent is not a mapping; cannot set it") from None
     _, after = parse_values(path, new_text)
-    expected = copy.deepcopy(before)
+    expected = _unshared(before)  # an alias loads as one shared dict: copy each use apart
     _assign(expected, loc_of(key), value)
     if after != expected:  # an alias, a duplicate key or a tag made the edit reach further
         raise UserInputError(
@@ -106,6 +105,14 @@ def set_key(path: str, text: str, key: str, value: str) -> str:
             "shares it); write the value out plainly, then run this again"
         )
     return new_text
+
+
+def _unshared(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {key: _unshared(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_unshared(item) for item in data]
+    return data
 
 
 def _assign(data: dict[str, Any], loc: tuple[str, ...], value: str) -> None:
