@@ -39,7 +39,8 @@ def answers(**changes: Any) -> dict[str, Any]:
             {"name": "prod", "cluster": "main"},
         ],
         services=[
-            {"name": name, "team": "web", "image": f"ghcr.io/acme/{name}", "tag": "v1.0.0"} for name in SERVICES
+            {"name": name, "team": "web", "image": f"ghcr.io/acme/{name}", "tag": "v1.0.0"}
+            for name in SERVICES
         ],
     )
     data.update(changes)

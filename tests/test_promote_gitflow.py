@@ -33,15 +33,22 @@ def scaffold_process(repo: Path, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     return subprocess.Popen(
         [sys.executable, "-m", "gitops_scaffold", *args, "--repo", str(repo), "-o", "json"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
 def test_two_racing_pushes_from_two_clones_both_land(remote: Path, tmp_path: Path) -> None:
     first, second = clone(remote, tmp_path / "a"), clone(remote, tmp_path / "b")
     runs = [
-        scaffold_process(first, "set-image", "shop", "--env", "dev", "--tag", "v7", "--push", "--retries", "5"),
-        scaffold_process(second, "set-image", "cart", "--env", "dev", "--tag", "v8", "--push", "--retries", "5"),
+        scaffold_process(
+            first, "set-image", "shop", "--env", "dev", "--tag", "v7", "--push", "--retries", "5"
+        ),
+        scaffold_process(
+            second, "set-image", "cart", "--env", "dev", "--tag", "v8", "--push", "--retries", "5"
+        ),
     ]
     outputs = [run.communicate(timeout=300) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
@@ -62,13 +69,20 @@ def test_a_rejected_push_re_applies_the_change_on_the_new_head(remote: Path, tmp
     payload = json.loads(result.stdout)
     assert payload["pushed"] and payload["push_retries"] == 1
     assert payload["changes"] == [
-        {"service": "shop", "environment": "dev", "key": "image.tag", "old": "v2", "new": "v3",
-         "path": "apps/services/shop/values-dev.yaml"}
+        {
+            "service": "shop",
+            "environment": "dev",
+            "key": "image.tag",
+            "old": "v2",
+            "new": "v3",
+            "path": "apps/services/shop/values-dev.yaml",
+        }
     ]
     landed = clone(remote, tmp_path / "check")
     assert values(landed, "shop", "dev")["image"]["tag"] == "v3"
     assert git(landed, "log", "--format=%s", "-2").splitlines() == [
-        "set-image shop in dev (v3)", "set-image shop in dev (v2)"
+        "set-image shop in dev (v3)",
+        "set-image shop in dev (v2)",
     ]
 
 
@@ -90,7 +104,9 @@ def test_branch_then_push_creates_the_branch_on_the_remote(remote: Path, tmp_pat
     git(work, "push", "-q", "origin", "HEAD:main")
     result = scaffold(work, "promote", "--all", "--from", "dev", "--branch", "promote/dev-1", "--push")
     assert result.exit_code == 0, result.stderr
-    assert git(remote, "log", "-1", "--format=%s", "promote/dev-1").startswith("promote shop: dev -> staging (v3)")
+    assert git(remote, "log", "-1", "--format=%s", "promote/dev-1").startswith(
+        "promote shop: dev -> staging (v3)"
+    )
     assert git(work, "branch", "--show-current").strip() == "promote/dev-1"
 
 

@@ -16,7 +16,10 @@ from tests.promotion_repos import HAND_EDITED, SERVICES, git, make_repo, scaffol
 def repo(tmp_path: Path) -> Path:
     repo = make_repo(tmp_path)
     for name in SERVICES:
-        assert scaffold(repo, "set-image", name, "--env", "dev", "--tag", f"v2-{name}", "--commit").exit_code == 0
+        assert (
+            scaffold(repo, "set-image", name, "--env", "dev", "--tag", f"v2-{name}", "--commit").exit_code
+            == 0
+        )
     return repo
 
 
@@ -48,7 +51,10 @@ def test_to_defaults_to_the_next_environment_and_skipping_needs_skip_order(repo:
     before = snapshot(repo)
     refused = scaffold(repo, "promote", "shop", "--from", "dev", "--to", "prod")
     assert refused.exit_code == 2
-    assert "the promotion order in scaffold.yaml is dev -> staging -> prod; dev -> prod skips it" in refused.stderr
+    assert (
+        "the promotion order in scaffold.yaml is dev -> staging -> prod; dev -> prod skips it"
+        in refused.stderr
+    )
     assert snapshot(repo) == before
     assert scaffold(repo, "promote", "shop", "--from", "dev", "--to", "prod", "--skip-order").exit_code == 0
     assert values(repo, "shop", "prod")["image"]["tag"] == "v2-shop"
@@ -89,7 +95,10 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(repo: Path, args: list
     ("source_text", "message"),
     [
         ("image:\n  tag: latest\n", "apps/services/shop/values-dev.yaml:2: image.tag: --"),
-        ("image:\n  tag: 1.5\n", "apps/services/shop/values-dev.yaml:2: image.tag: expected a string to promote"),
+        (
+            "image:\n  tag: 1.5\n",
+            "apps/services/shop/values-dev.yaml:2: image.tag: expected a string to promote",
+        ),
         ("image: [\n", "apps/services/shop/values-dev.yaml:2: YAML syntax error"),
     ],
 )
@@ -105,7 +114,9 @@ def test_a_bad_source_value_is_refused(repo: Path, source_text: str, message: st
 
 def test_a_digest_travels_with_the_tag_and_leaves_when_the_source_has_none(repo: Path) -> None:
     digest = "sha256:" + "c" * 64
-    assert scaffold(repo, "set-image", "shop", "--env", "dev", "--tag", "v3", "--digest", digest).exit_code == 0
+    assert (
+        scaffold(repo, "set-image", "shop", "--env", "dev", "--tag", "v3", "--digest", digest).exit_code == 0
+    )
     assert scaffold(repo, "promote", "shop", "--from", "dev").exit_code == 0
     assert values(repo, "shop", "staging")["image"] == {"tag": "v3", "digest": digest}
     assert scaffold(repo, "set-image", "shop", "--env", "dev", "--tag", "v4").exit_code == 0
@@ -114,10 +125,18 @@ def test_a_digest_travels_with_the_tag_and_leaves_when_the_source_has_none(repo:
 
 
 def test_promotion_keys_come_from_scaffold_yaml(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path, promotion={"keys": ["image.tag", "config.channel"], "services": {"cart": {"keys": ["config.channel"]}}})
+    repo = make_repo(
+        tmp_path,
+        promotion={
+            "keys": ["image.tag", "config.channel"],
+            "services": {"cart": {"keys": ["config.channel"]}},
+        },
+    )
     for name in ("shop", "cart"):
         path = values_path(repo, name, "dev")
-        path.write_text(path.read_text().replace('tag: "v1.0.0"', 'tag: "v5"') + 'config:\n  channel: "beta"\n')
+        path.write_text(
+            path.read_text().replace('tag: "v1.0.0"', 'tag: "v5"') + 'config:\n  channel: "beta"\n'
+        )
         staging = values_path(repo, name, "staging")
         staging.write_text(staging.read_text() + 'config:\n  channel: "stable"\n')
     assert scaffold(repo, "promote", "shop", "cart", "--from", "dev").exit_code == 0

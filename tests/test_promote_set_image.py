@@ -34,7 +34,10 @@ def test_a_hand_edited_file_changes_at_the_tag_only(repo: Path) -> None:
     assert result.exit_code == 0, result.stderr
     after = path.read_text()
     assert only_lines_changed(HAND_EDITED, after) == [
-        ("  tag: 'v1.0.0'           # single quotes, on purpose\n", '  tag: "v1.2.0"           # single quotes, on purpose\n')
+        (
+            "  tag: 'v1.0.0'           # single quotes, on purpose\n",
+            '  tag: "v1.2.0"           # single quotes, on purpose\n',
+        )
     ]
     before["image"]["tag"] = "v1.2.0"
     assert yaml.safe_load(after) == before
@@ -43,8 +46,19 @@ def test_a_hand_edited_file_changes_at_the_tag_only(repo: Path) -> None:
 
 def test_repository_and_digest_are_set_beside_the_tag(repo: Path) -> None:
     result = scaffold(
-        repo, "set-image", "shop", "--env", "dev", "--tag", "v2", "--image", "ghcr.io/acme/shop2",
-        "--digest", DIGEST, "-o", "json",
+        repo,
+        "set-image",
+        "shop",
+        "--env",
+        "dev",
+        "--tag",
+        "v2",
+        "--image",
+        "ghcr.io/acme/shop2",
+        "--digest",
+        DIGEST,
+        "-o",
+        "json",
     )
     assert result.exit_code == 0, result.stderr
     changes = {c["key"]: (c["old"], c["new"]) for c in json.loads(result.stdout)["changes"]}
@@ -53,7 +67,11 @@ def test_repository_and_digest_are_set_beside_the_tag(repo: Path) -> None:
         "image.repository": (None, "ghcr.io/acme/shop2"),
         "image.digest": (None, DIGEST),
     }
-    assert values(repo, "shop", "dev")["image"] == {"tag": "v2", "repository": "ghcr.io/acme/shop2", "digest": DIGEST}
+    assert values(repo, "shop", "dev")["image"] == {
+        "tag": "v2",
+        "repository": "ghcr.io/acme/shop2",
+        "digest": DIGEST,
+    }
     # A later tag without --digest drops the old digest: it would still run the old image.
     assert scaffold(repo, "set-image", "shop", "--env", "dev", "--tag", "v3").exit_code == 0
     assert values(repo, "shop", "dev")["image"]["digest"] == ""
@@ -79,11 +97,27 @@ def _remove_tag(repo: Path) -> None:
         (["shop", "--env", "dev", "--tag", ".v1"], None, "--tag: '.v1' is not an image tag"),
         (["shop", "--env", "dev", "--tag", "v" * 129], None, "is not an image tag"),
         (["shop", "--env", "dev", "--tag", "v1:x"], None, "--tag: 'v1:x' is not an image tag"),
-        (["shop", "--env", "dev", "--tag", "v1", "--digest", "sha256:abc"], None, "--digest: 'sha256:abc' is not"),
-        (["shop", "--env", "dev", "--tag", "v1", "--digest", "md5:" + "a" * 64], None, "is not an image digest"),
-        (["shop", "--env", "dev", "--tag", "v1", "--image", "ghcr.io/Acme/X"], None, "--image: 'ghcr.io/Acme/X'"),
+        (
+            ["shop", "--env", "dev", "--tag", "v1", "--digest", "sha256:abc"],
+            None,
+            "--digest: 'sha256:abc' is not",
+        ),
+        (
+            ["shop", "--env", "dev", "--tag", "v1", "--digest", "md5:" + "a" * 64],
+            None,
+            "is not an image digest",
+        ),
+        (
+            ["shop", "--env", "dev", "--tag", "v1", "--image", "ghcr.io/Acme/X"],
+            None,
+            "--image: 'ghcr.io/Acme/X'",
+        ),
         (["nope", "--env", "dev", "--tag", "v1"], None, "scaffold.yaml: services: no service 'nope'"),
-        (["shop", "--env", "qa", "--tag", "v1"], None, "--env qa: scaffold.yaml: environments: no environment 'qa'"),
+        (
+            ["shop", "--env", "qa", "--tag", "v1"],
+            None,
+            "--env qa: scaffold.yaml: environments: no environment 'qa'",
+        ),
         (
             ["shop", "--env", "dev", "--tag", "v1"],
             _remove_tag,

@@ -15,8 +15,14 @@ from gitops_scaffold.promotion.values_edit import set_key
         ("image:\n  tag: v1\n", 'image:\n  tag: "v2"\n'),
         ("image:\n  tag: 'v1'   # pinned\n", 'image:\n  tag: "v2"   # pinned\n'),
         ('image: {tag: "v1", pullPolicy: Always}\n', 'image: {tag: "v2", pullPolicy: Always}\n'),
-        ("a: 1\nimage:\n  repository: r\n  tag: v1\nb: 2\n", 'a: 1\nimage:\n  repository: r\n  tag: "v2"\nb: 2\n'),
-        ("image:\n  repository: r\n# tail comment\n", 'image:\n  repository: r\n  tag: "v2"\n# tail comment\n'),
+        (
+            "a: 1\nimage:\n  repository: r\n  tag: v1\nb: 2\n",
+            'a: 1\nimage:\n  repository: r\n  tag: "v2"\nb: 2\n',
+        ),
+        (
+            "image:\n  repository: r\n# tail comment\n",
+            'image:\n  repository: r\n  tag: "v2"\n# tail comment\n',
+        ),
         ("image: {repository: r}\n", 'image: {repository: r, tag: "v2"}\n'),
         ("image:\n  tag: |\n    v1\nnext: 1\n", 'image:\n  tag: "v2"\nnext: 1\n'),
     ],
