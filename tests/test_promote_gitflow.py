@@ -117,3 +117,19 @@ def test_push_refuses_a_dirty_work_tree(remote: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--push needs a clean work tree" in result.stderr
     assert values(work, "shop", "dev")["image"]["tag"] == "v1.0.0"
+
+
+def test_concurrent_local_runs_wait_for_each_other_on_the_repository_lock(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    names = ["shop", "cart", "search"]
+    runs = [
+        scaffold_process(repo, "set-image", name, "--env", "dev", "--tag", f"v3-{name}", "--commit")
+        for name in names
+    ]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], outputs
+    for name in names:
+        assert values(repo, name, "dev")["image"]["tag"] == f"v3-{name}"
+    subjects = set(git(repo, "log", "--format=%s", "-3").splitlines())
+    assert subjects == {f"set-image {name} in dev (v3-{name})" for name in names}
+    assert git(repo, "status", "--porcelain") == ""

@@ -63,6 +63,8 @@ def run(repo: Path, request: Request, dry_run: bool = False, steps: GitSteps | N
         change = _compute(repo, request)
         _record(result, change)
         result.diff = unified_diff(repo, dict(change.texts))
+        if steps.commit or steps.push or steps.branch is not None:
+            result.notes.append("--dry-run: no branch, commit or push was made")
         return result
     uses_git = steps.commit or steps.push or steps.branch is not None
     if uses_git:
