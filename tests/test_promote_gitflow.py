@@ -133,3 +133,11 @@ def test_concurrent_local_runs_wait_for_each_other_on_the_repository_lock(tmp_pa
     subjects = set(git(repo, "log", "--format=%s", "-3").splitlines())
     assert subjects == {f"set-image {name} in dev (v3-{name})" for name in names}
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_push_that_fails_after_the_commit_exits_1_and_says_what_was_done(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)  # no remote named origin
+    result = scaffold(repo, "set-image", "shop", "--env", "dev", "--tag", "v3", "--push")
+    assert result.exit_code == 1
+    assert result.stderr.strip().endswith("the values files are committed locally, not pushed")
+    assert git(repo, "log", "-1", "--format=%s").strip() == "set-image shop in dev (v3)"

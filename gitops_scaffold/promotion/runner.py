@@ -14,7 +14,7 @@ from pathlib import Path
 from gitops_scaffold import answers as answers_file
 from gitops_scaffold.answers import ANSWERS_FILE
 from gitops_scaffold.apply import apply_writes, locked, unified_diff
-from gitops_scaffold.errors import UserInputError
+from gitops_scaffold.errors import ConflictError, UserInputError
 from gitops_scaffold.operations import _existing_repo
 from gitops_scaffold.promotion import gitflow
 from gitops_scaffold.promotion.promote import Change, Edit, Request
@@ -78,12 +78,17 @@ def run(repo: Path, request: Request, dry_run: bool = False, steps: GitSteps | N
         result.branch = steps.branch or (gitflow.current_branch(repo) if steps.push else None)
         change = _write(repo, request)
         _record(result, change)
-        if change.edits and (steps.commit or steps.push):
-            result.commit = gitflow.commit(repo, sorted(change.texts), request.message(change))
-        if steps.push and result.branch is not None and change.edits:
-            _push(repo, request, result, steps.retries)
-        elif steps.push:
-            result.notes.append("nothing changed, so nothing was pushed")
+        try:
+            if change.edits and (steps.commit or steps.push):
+                result.commit = gitflow.commit(repo, sorted(change.texts), request.message(change))
+            if steps.push and result.branch is not None and change.edits:
+                _push(repo, request, result, steps.retries)
+            elif steps.push:
+                result.notes.append("nothing changed, so nothing was pushed")
+        except UserInputError as exc:
+            # The values files are written by now: exit 2 ("nothing written") would be untrue.
+            done = "committed locally, not pushed" if result.commit else "changed, not committed"
+            raise ConflictError(f"{exc.message}; the values files are {done}") from None
     return result
 
 
