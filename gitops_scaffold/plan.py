@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitops_scaffold.merge import merge3
+from gitops_scaffold.render import Tree
+from gitops_scaffold.state import encode_record, record_path
 
 if TYPE_CHECKING:
     from gitops_scaffold.promotion.carry import Carry
-from gitops_scaffold.render import Tree
-from gitops_scaffold.state import encode_record, record_path
 
 
 class Action(StrEnum):
