@@ -269,7 +269,7 @@ def commands_page() -> str:
         out.append(f"| {_escape_cell(flags)} | {_escape_cell(text)} |\n")
     out.append("\n## Exit codes\n\n| Code | Meaning |\n| --- | --- |\n")
     for constant, meaning in EXIT_CODES:
-        code = getattr(cli if constant == "EXIT_INTERNAL" else errors, constant)
+        code = getattr(errors, constant)
         out.append(f"| {code} | {meaning} |\n")
     out.append("\n")
     for name in group.list_commands(ctx):

@@ -23,7 +23,6 @@ from gitops_scaffold.yaml_edit import last_line as _last_line
 from gitops_scaffold.yaml_edit import line_starts as _line_starts
 from gitops_scaffold.yaml_edit import set_scalar
 
-ANSWERS_FILE = "scaffold.yaml"
 MAX_ANSWERS_BYTES = 5 * 1024 * 1024
 MISSING = "required key is missing"
 SCHEMA_URL = "https://gitops-scaffold.dev/schema/scaffold.schema.json"

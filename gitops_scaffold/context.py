@@ -12,7 +12,8 @@ from typing import Any
 
 from gitops_scaffold import __version__
 from gitops_scaffold.catalog import ADDONS
-from gitops_scaffold.model import IN_CLUSTER_SERVER, Answers, is_production, suffix_of
+from gitops_scaffold.constants import IN_CLUSTER_SERVER
+from gitops_scaffold.model import Answers, is_production, suffix_of
 
 Json = dict[str, Any]
 

@@ -21,9 +21,10 @@ from pydantic import (
     model_validator,
 )
 
+from gitops_scaffold.constants import IN_CLUSTER_SERVER
+
 ANSWERS_VERSION = 1
 DEFAULT_ARGOCD_CHART_VERSION = "10.9.1"  # argo-cd chart with Argo CD v3.5.3
-IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")

@@ -13,15 +13,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from jinja2 import Environment, Template
 
 from gitops_scaffold.context import Json
+from gitops_scaffold.templates_root import templates_root
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
+TEMPLATES_DIR = templates_root()
 TEMPLATE_SUFFIX = ".jinja"
 
 Tree = dict[str, str]

@@ -17,11 +17,8 @@ import json
 from pathlib import Path
 
 from gitops_scaffold import __version__
+from gitops_scaffold.constants import META_FILE, RECORDS_DIR
 from gitops_scaffold.render import SETS, TEMPLATES_DIR, Tree
-
-STATE_DIR = ".scaffold"
-RECORDS_DIR = f"{STATE_DIR}/state"
-META_FILE = f"{STATE_DIR}/meta.json"
 
 
 def record_path(key: str) -> str:

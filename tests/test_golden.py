@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_scaffold import operations
+from gitops_scaffold.commands import init as init_command
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
@@ -51,7 +51,7 @@ def example(
 ) -> tuple[str, dict[str, bytes], Path]:
     name: str = request.param
     dest = tmp_path_factory.mktemp(name) / "repo"
-    result = operations.init(dest, ROOT / "examples" / name / "scaffold.yaml")
+    result = init_command.init(dest, ROOT / "examples" / name / "scaffold.yaml")
     assert result.exit_code == 0, result.attention
     rendered = {golden_path(rel): data for rel, data in tree_of(dest).items()}
     return name, rendered, dest

@@ -18,7 +18,11 @@ from typing import Any
 import helm_python
 import pytest
 import yaml
-from helm_checks import (
+
+from gitops_scaffold.context import resolve
+from gitops_scaffold.model import Answers
+from gitops_scaffold.render import TEMPLATES_DIR, flatten, instances, render, render_instance
+from tests.helm_checks import (
     PROJECT_KINDS,
     group_of,
     load_values,
@@ -29,10 +33,6 @@ from helm_checks import (
     validate_object,
     write_tree,
 )
-
-from gitops_scaffold.context import resolve
-from gitops_scaffold.model import Answers
-from gitops_scaffold.render import TEMPLATES_DIR, flatten, instances, render, render_instance
 
 EXAMPLE = Path(__file__).parents[1] / "examples/platform/scaffold.yaml"
 

@@ -14,10 +14,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from gitops_scaffold import answers as answers_file
-from gitops_scaffold.answers import ANSWERS_FILE
+from gitops_scaffold.commands.pipeline import existing_repo
+from gitops_scaffold.constants import ANSWERS_FILE
 from gitops_scaffold.context import resolve
 from gitops_scaffold.errors import UserInputError
-from gitops_scaffold.operations import _existing_repo
 from gitops_scaffold.promotion.keys import DIGEST_KEY, TAG_KEY, values_path
 from gitops_scaffold.promotion.values_edit import read_values
 
@@ -53,7 +53,7 @@ class Board:
 
 
 def board(repo: Path) -> Board:
-    repo = _existing_repo(repo)
+    repo = existing_repo(repo)
     _, answers = answers_file.load(repo / ANSWERS_FILE)
     view = resolve(answers)
     envs = [e["name"] for e in view["environments"]]

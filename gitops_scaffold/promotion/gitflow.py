@@ -10,34 +10,15 @@ and pushes again, up to ``retries`` times.
 from __future__ import annotations
 
 import random
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from gitops_scaffold.errors import ConflictError, UserInputError
+from gitops_scaffold.git import run_git as git
 
 REMOTE = "origin"
-_FALLBACK_IDENTITY = [
-    "-c",
-    "user.name=gitops-scaffold",
-    "-c",
-    "user.email=gitops-scaffold@users.noreply.github.com",
-]
 _REJECTED = ("[rejected]", "non-fast-forward", "fetch first", "failed to update ref", "cannot lock ref")
-
-
-def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    try:
-        completed = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
-    except FileNotFoundError:
-        raise UserInputError("git: not found on PATH; --commit, --branch and --push need it") from None
-    if check and completed.returncode != 0:
-        detail = (completed.stderr or completed.stdout).strip().splitlines()
-        raise UserInputError(
-            f"git {args[0]} failed: {detail[-1] if detail else 'exit ' + str(completed.returncode)}"
-        )
-    return completed
 
 
 def require_repository(repo: Path) -> None:
@@ -74,14 +55,6 @@ def switch_branch(repo: Path, branch: str) -> None:
         git(repo, "switch", "--quiet", "-c", branch, "--track", f"{REMOTE}/{branch}")
         return
     git(repo, "switch", "--quiet", "-c", branch)
-
-
-def commit(repo: Path, paths: list[str], message: str) -> str:
-    """Commit exactly ``paths`` (whatever else is staged stays staged); the new commit's id."""
-    identity = [] if git(repo, "config", "user.email", check=False).stdout.strip() else _FALLBACK_IDENTITY
-    git(repo, "add", "--", *paths)
-    git(repo, *identity, "commit", "--quiet", "--no-verify", "-m", message, "--", *paths)
-    return git(repo, "rev-parse", "HEAD").stdout.strip()
 
 
 def push(repo: Path, branch: str, retries: int, redo: Callable[[], bool]) -> int:

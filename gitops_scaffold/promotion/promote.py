@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitops_scaffold.answers import ANSWERS_FILE
+from gitops_scaffold.constants import ANSWERS_FILE
 from gitops_scaffold.errors import UserInputError
 from gitops_scaffold.model import Answers
 from gitops_scaffold.promotion import refs

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitops_scaffold import answers as answers_file
-from gitops_scaffold.answers import ANSWERS_FILE
 from gitops_scaffold.apply import apply_writes, locked, unified_diff
+from gitops_scaffold.commands.pipeline import existing_repo
+from gitops_scaffold.constants import ANSWERS_FILE
 from gitops_scaffold.errors import ConflictError, UserInputError
-from gitops_scaffold.operations import _existing_repo
+from gitops_scaffold.git import commit_paths
 from gitops_scaffold.promotion import gitflow
 from gitops_scaffold.promotion.promote import Change, Edit, Request
 
@@ -57,7 +58,7 @@ def run(repo: Path, request: Request, dry_run: bool = False, steps: GitSteps | N
     request.check()
     if steps.retries < 0:
         raise UserInputError(f"--retries: expected 0 or more, got {steps.retries}")
-    repo = _existing_repo(repo)
+    repo = existing_repo(repo)
     result = PinResult(command=request.command, repo=repo, dry_run=dry_run)
     if dry_run:
         change = _compute(repo, request)
@@ -80,7 +81,7 @@ def run(repo: Path, request: Request, dry_run: bool = False, steps: GitSteps | N
         _record(result, change)
         try:
             if change.edits and (steps.commit or steps.push):
-                result.commit = gitflow.commit(repo, sorted(change.texts), request.message(change))
+                result.commit = commit_paths(repo, sorted(change.texts), request.message(change))
             if steps.push and result.branch is not None and change.edits:
                 _push(repo, request, result, steps.retries)
             elif steps.push:
@@ -117,7 +118,7 @@ def _push(repo: Path, request: Request, result: PinResult, retries: int) -> None
             result.commit = None
             result.notes.append("the remote head already had this change; nothing left to push")
             return False
-        result.commit = gitflow.commit(repo, sorted(change.texts), request.message(change))
+        result.commit = commit_paths(repo, sorted(change.texts), request.message(change))
         return True
 
     result.push_retries = gitflow.push(repo, result.branch, retries, redo)

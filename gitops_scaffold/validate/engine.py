@@ -15,11 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from gitops_scaffold.errors import UserInputError
-from gitops_scaffold.validate.catalog import RULES, finding
-from gitops_scaffold.validate.findings import Finding, Report, Severity
-from gitops_scaffold.validate.helm import Helm, RenderRequest, helm_available
-from gitops_scaffold.validate.loader import Document, Path_, RepoFiles, load_repo
-from gitops_scaffold.validate.model import (
+from gitops_scaffold.validate.argo.helm import Helm, RenderRequest, helm_available
+from gitops_scaffold.validate.argo.loader import Document, Path_, RepoFiles, load_repo
+from gitops_scaffold.validate.argo.objects import (
     App,
     Resource,
     find_clusters,
@@ -27,13 +25,21 @@ from gitops_scaffold.validate.model import (
     production_of,
     self_urls,
 )
-from gitops_scaffold.validate.projects import Project, check_app, check_duplicates, custom_cluster_scoped
+from gitops_scaffold.validate.argo.projects import Project, check_app, check_duplicates, custom_cluster_scoped
+from gitops_scaffold.validate.argo.schemas import ArgoSchemas, kube_schemas
+from gitops_scaffold.validate.argo.sources import SourceResolver
+from gitops_scaffold.validate.catalog import (
+    MISPLACED_FIELD,
+    RULES,
+    SINGLE_BRACE_PLACEHOLDER,
+    TEMPLATED_BOOLEAN,
+)
+from gitops_scaffold.validate.findings import Finding, Report, Severity
 from gitops_scaffold.validate.rules import Context, run_rules
-from gitops_scaffold.validate.schemas import ArgoSchemas, kube_schemas
-from gitops_scaffold.validate.sources import SourceResolver
+from gitops_scaffold.validate.structural import APPLICATIONSET_GENERATION, ARGOCD_SCHEMA
 
 # A schema error at the same place as one of these more specific findings is left out.
-_SUPERSEDES_SCHEMA = frozenset({"GS011", "GS012", "GS013"})
+_SUPERSEDES_SCHEMA = frozenset({r.id for r in (SINGLE_BRACE_PLACEHOLDER, TEMPLATED_BOOLEAN, MISPLACED_FIELD)})
 _MISSING_KEY = re.compile(r'no entry for key "([^"]+)"|key "?([^" ]+)"? not found')
 _WHERE = re.compile(r"\b(spec(?:\.[A-Za-z]+|\[\d+\])+)")
 
@@ -76,15 +82,15 @@ def live_generators(generators: Any) -> set[str]:
 
 def expand_appsets(root: Path, docs: list[Document]) -> Expanded:
     """Every ApplicationSet's Applications; a failure is a GS103 finding at the key it names."""
-    from gitops_scaffold import appset
+    from gitops_scaffold.validate.argo import common, expansion
 
     apps: list[App] = []
     findings: list[Finding] = []
     notes: list[str] = []
-    if docs and not appset.engine_available():
+    if docs and not common.engine_available():
         notes.append(
             f"{len(docs)} ApplicationSet(s) not expanded, so their Applications were not checked: "
-            f"{appset.INSTALL_ENGINE}"
+            f"{common.INSTALL_ENGINE}"
         )
         return Expanded(apps, findings, notes)
     for doc in docs:
@@ -96,20 +102,22 @@ def expand_appsets(root: Path, docs: list[Document]) -> Expanded:
             )
             continue
         try:
-            generated = appset.expand(doc.data, root)
-        except appset.ExpansionError as exc:
-            findings.append(finding("GS103", doc.file, _line_of_message(doc, exc.message), exc.message))
+            generated = expansion.expand(doc.data, root)
+        except common.ExpansionError as exc:
+            line = _line_of_message(doc, exc.message)
+            findings.append(APPLICATIONSET_GENERATION.finding(doc.file, line, exc.message))
             continue
         except Exception as exc:  # an engine bug must not hide the rest of the report
             findings.append(
-                finding("GS103", doc.file, doc.line, f"ApplicationSet {doc.name}: cannot expand: {exc!r}")
+                APPLICATIONSET_GENERATION.finding(
+                    doc.file, doc.line, f"ApplicationSet {doc.name}: cannot expand: {exc!r}"
+                )
             )
             continue
         if not generated:
             findings.append(
                 _with_severity(
-                    finding(
-                        "GS103",
+                    APPLICATIONSET_GENERATION.finding(
                         doc.file,
                         doc.line_of(("spec", "generators")),
                         f"ApplicationSet {doc.name} generates no Application: its generators match nothing "
@@ -440,7 +448,7 @@ def _finish(root: Path, findings: list[Finding], ignore: set[str]) -> list[Findi
         here = suppressed.get(f.file, {})
         if f.rule in here.get(f.line, set()) or f.rule in here.get(0, set()):
             continue
-        if f.rule == "GS101" and (f.file, f.line) in specific:
+        if f.rule == ARGOCD_SCHEMA.id and (f.file, f.line) in specific:
             continue
         kept.setdefault((f.file, f.line, f.rule, f.message), f)
     return sorted(kept.values())

@@ -7,8 +7,8 @@ from collections import Counter
 from typing import Any
 
 from gitops_scaffold import __version__
-from gitops_scaffold.validate.catalog import RULES, Rule
-from gitops_scaffold.validate.findings import Finding, Report, Severity
+from gitops_scaffold.validate.catalog import RULES
+from gitops_scaffold.validate.findings import Finding, Report, Rule, Severity
 
 JSON_SCHEMA_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

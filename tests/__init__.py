@@ -1,0 +1,1 @@
+"""The test suite: one package, so helpers import as ``tests.<module>`` from any checkout."""
