@@ -412,6 +412,7 @@ _DESCRIPTIONS = {
     "terraform": "optional bootstrap: Argo CD's Helm release and the root objects",
     ".github/workflows/validate.yaml": "CI for the generated repository",
     ".github/workflows/diff.yaml": "pull requests: `scaffold diff`, kept in one comment",
+    ".github/workflows/promote.yaml": "manual promotion: scaffold promote, then a pull request",
     ".scaffold": "the record of what scaffold wrote (base of its three-way merges); commit it",
 }
 

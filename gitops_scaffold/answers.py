@@ -20,6 +20,9 @@ from pydantic import BaseModel, ValidationError
 
 from gitops_scaffold.errors import AnswersError
 from gitops_scaffold.model import ANSWERS_VERSION, Answers, Loc, Problem, cross_check
+from gitops_scaffold.yaml_edit import last_line as _last_line
+from gitops_scaffold.yaml_edit import line_starts as _line_starts
+from gitops_scaffold.yaml_edit import set_scalar
 from gitops_scaffold.yaml_guard import NotReadable, check_aliases, read_bounded
 
 MAX_ANSWERS_BYTES = 5 * 1024 * 1024
@@ -381,25 +384,6 @@ def item_yaml(item: dict[str, Any], indent: int, flow: bool) -> str:
     return "\n".join(out) + "\n"
 
 
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    for index, char in enumerate(text):
-        if char == "\n":
-            starts.append(index + 1)
-    return starts
-
-
-def _last_line(node: yaml.Node) -> int:
-    """The 0-based line of the last character that belongs to ``node``'s content."""
-    if isinstance(node, yaml.MappingNode) and node.value and node.flow_style is not True:
-        return _last_line(node.value[-1][1])
-    if isinstance(node, yaml.SequenceNode) and node.value and node.flow_style is not True:
-        return _last_line(node.value[-1])
-    end = node.end_mark
-    # A block scalar's end mark sits at the start of the line after it.
-    return end.line - 1 if end.column == 0 and end.line > node.start_mark.line else end.line
-
-
 def _section(doc: Document, section: str) -> yaml.Node | None:
     for key_node, value_node in doc.root.value:
         if key_node.value == section:
@@ -495,26 +479,10 @@ def set_value(doc: Document, loc: Loc, value: str) -> str:
     Only the value's own characters change; a missing key is added beside its siblings, in
     the mapping's own style (block or flow). Every parent of ``loc`` must exist.
     """
-    parent = _node_at(doc.root, loc[:-1])
-    if not isinstance(parent, yaml.MappingNode):
-        raise ValueError(f"{_dotted(loc[:-1])} is not a mapping in {doc.path}")
-    scalar = json.dumps(value)
-    for key_node, value_node in parent.value:
-        if key_node.value == loc[-1]:
-            if isinstance(value_node, yaml.ScalarNode) and value_node.value == value:
-                return doc.text  # already so: keep the user's quoting
-            start, end = value_node.start_mark.index, value_node.end_mark.index
-            return doc.text[:start] + scalar + doc.text[end:]
-    if parent.flow_style:
-        close = parent.end_mark.index - 1  # the closing brace
-        separator = ", " if parent.value else ""
-        return doc.text[:close] + f"{separator}{loc[-1]}: {scalar}" + doc.text[close:]
-    starts = _line_starts(doc.text)
-    last = _last_line(parent)
-    indent = parent.value[0][0].start_mark.column if parent.value else 2
-    offset = starts[last + 1] if last + 1 < len(starts) else len(doc.text)
-    before = doc.text[:offset] if doc.text[:offset].endswith("\n") else doc.text[:offset] + "\n"
-    return before + " " * indent + f"{loc[-1]}: {scalar}\n" + doc.text[offset:]
+    try:
+        return set_scalar(doc.text, doc.root, loc, value)
+    except ValueError:
+        raise ValueError(f"{_dotted(loc[:-1])} is not a mapping in {doc.path}") from None
 
 
 def add_section(doc: Document, section: str, body: dict[str, Any] | list[Any]) -> str:
@@ -527,18 +495,6 @@ def add_section(doc: Document, section: str, body: dict[str, Any] | list[Any]) -
         f"  {key}: {json.dumps(value) if isinstance(value, str) else value}" for key, value in body.items()
     ]
     return text + f"{section}:\n" + "\n".join(lines) + "\n"
-
-
-def _node_at(root: yaml.Node, loc: Loc) -> yaml.Node | None:
-    node: yaml.Node | None = root
-    for part in loc:
-        if isinstance(part, int) and isinstance(node, yaml.SequenceNode) and part < len(node.value):
-            node = node.value[part]
-        elif isinstance(part, str) and isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == part), None)
-        else:
-            return None
-    return node
 
 
 # --- schema --------------------------------------------------------------------------------

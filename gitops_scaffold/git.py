@@ -1,4 +1,4 @@
-"""The few git operations the write half needs: is a folder in a repository, init, identity, commit."""
+"""The few git operations the write half needs: is a folder in a repository, init, identity, commit, run."""
 
 from __future__ import annotations
 
@@ -6,6 +6,14 @@ import subprocess
 from pathlib import Path
 
 from gitops_scaffold.errors import UserInputError
+
+# A commit in CI where no identity is configured (a fresh runner) still needs an author.
+_FALLBACK_IDENTITY = [
+    "-c",
+    "user.name=gitops-scaffold",
+    "-c",
+    "user.email=gitops-scaffold@users.noreply.github.com",
+]
 
 
 def inside_git(path: Path) -> bool:
@@ -56,3 +64,25 @@ def git_commit(repo: Path, message: str) -> None:
                 f"git {args[0]} failed: {completed.stderr.strip() or completed.stdout.strip()}"
             )
 
+
+def run_git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """``git ARGS`` in ``repo``; with ``check``, a failure is one line (exit 2) naming the step."""
+    try:
+        completed = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise UserInputError(f"git: not found on PATH; `git {args[0]}` needs it") from None
+    if check and completed.returncode != 0:
+        detail = (completed.stderr or completed.stdout).strip().splitlines()
+        raise UserInputError(
+            f"git {args[0]} failed: {detail[-1] if detail else 'exit ' + str(completed.returncode)}"
+        )
+    return completed
+
+
+def commit_paths(repo: Path, paths: list[str], message: str) -> str:
+    """Commit exactly ``paths`` (whatever else is staged stays staged); the new commit's id."""
+    configured = run_git(repo, "config", "user.email", check=False).stdout.strip()
+    identity = [] if configured else _FALLBACK_IDENTITY
+    run_git(repo, "add", "--", *paths)
+    run_git(repo, *identity, "commit", "--quiet", "--no-verify", "-m", message, "--", *paths)
+    return run_git(repo, "rev-parse", "HEAD").stdout.strip()

@@ -465,6 +465,27 @@ def _default_platform() -> list[Addon]:
     return [Addon(name=n) for n in ("ingress-nginx", "cert-manager", "external-secrets", "karpenter")]
 
 
+_VALUES_KEY = re.compile(r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*$")
+ValuesKey = Annotated[str, _pattern(_VALUES_KEY, "a dotted values key such as 'image.tag'")]
+
+
+def _default_promotion_keys() -> list[str]:
+    return ["image.tag"]
+
+
+class ServicePromotion(Strict):
+    keys: Annotated[list[ValuesKey], Field(min_length=1)]
+    """The values keys `scaffold promote` copies for this service (replaces promotion.keys)."""
+
+
+class Promotion(Strict):
+    keys: Annotated[list[ValuesKey], Field(min_length=1)] = Field(default_factory=_default_promotion_keys)
+    """The values keys `scaffold promote` copies between environments (image.digest moves with
+    image.tag when either side pins one)."""
+    services: dict[Name, ServicePromotion] = Field(default_factory=dict)
+    """Per-service overrides of the promoted keys."""
+
+
 class Answers(Strict):
     version: Literal[1] = 1
     """Answers format version."""
@@ -505,6 +526,8 @@ class Answers(Strict):
     """The generated CI workflows."""
     aws: Aws | None = None
     """AWS settings (default region: that of the first ECR registry named here, else us-east-1)."""
+    promotion: Promotion = Field(default_factory=Promotion)
+    """What `scaffold promote` copies from one environment's values file to the next."""
 
 
 # --- rules that need the whole file -------------------------------------------------------
@@ -583,6 +606,15 @@ def cross_check(answers: Answers) -> list[Problem]:
 
     problems += _namespace_clashes(answers)
     problems += derived_name_problems(answers)
+    service_names = [s.name for s in answers.services]
+    problems += [
+        Problem(
+            loc=("promotion", "services", name),
+            message=f"unknown service {name!r}; expected one of {_choices(service_names)}",
+        )
+        for name in answers.promotion.services
+        if name not in service_names
+    ]
     for index, addon in enumerate(answers.platform):
         if addon.name == "argocd-image-updater" and answers.image_updater is None:
             problems.append(

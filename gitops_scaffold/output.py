@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_scaffold.plan import NEEDS_ATTENTION, Action
 from gitops_scaffold.result import Result, Status
+
+if TYPE_CHECKING:
+    from gitops_scaffold.promotion.runner import PinResult
 
 JSON_SCHEMA_VERSION = 1
 _QUIET_ACTIONS = {Action.UNCHANGED, Action.KEEP}
@@ -77,6 +80,7 @@ def status_text(report: Status, quiet: bool = False) -> str:
     lines = [f"scaffold status: {report.repo} (last rendered by gitops-scaffold {report.rendered_by})"]
     for label, paths in (
         ("edited by you", report.modified),
+        ("image pins moved by set-image/promote (yours, kept by every render)", report.pinned),
         ("deleted by you", report.deleted),
         ("unresolved conflicts", report.conflicted),
         ("would change on `scaffold upgrade`", report.behind),
@@ -95,6 +99,65 @@ def status_text(report: Status, quiet: bool = False) -> str:
         lines.append("  the installed templates are newer than the repo's: run `scaffold upgrade`")
     if report.exit_code == 0:
         lines.append("  up to date")
+    return "\n".join(lines)
+
+
+def pin_json(result: PinResult) -> str:
+    """set-image and promote: each key that moved, what was left alone, the Git steps taken."""
+    payload = {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "command": result.command,
+        "repo": str(result.repo),
+        "dry_run": result.dry_run,
+        "exit_code": result.exit_code,
+        "changes": [
+            {
+                "service": e.service,
+                "environment": e.env,
+                "key": e.key,
+                "old": e.old,
+                "new": e.new,
+                "path": e.path,
+            }
+            for e in result.edits
+        ],
+        "left_alone": result.reports,
+        "branch": result.branch,
+        "commit": result.commit,
+        "pushed": result.pushed,
+        "push_retries": result.push_retries,
+        "notes": result.notes,
+    }
+    if result.dry_run:
+        payload["diff"] = result.diff
+    return json.dumps(payload, indent=2)
+
+
+def pin_summary(result: PinResult) -> str:
+    """set-image and promote for people: one line per key that moved, then the Git steps."""
+    head = f"scaffold {result.command}: {result.repo}" + (
+        " (dry run: nothing written)" if result.dry_run else ""
+    )
+    lines = [head]
+    if result.edits:
+        width = max(len(e.service) for e in result.edits)
+        key_width = max(len(e.key) for e in result.edits)
+        verb = "would change" if result.dry_run else "changed"
+        lines.append(f"  {verb}: {len(result.edits)}")
+        lines += [
+            f"    {e.service.ljust(width)}  {e.key.ljust(key_width)}  {e.env}: "
+            f"{e.old or '(unset)'} -> {e.new or '(unset)'}"
+            for e in result.edits
+        ]
+    elif not result.reports:
+        lines.append("  nothing to change")
+    lines += [f"  {report}" for report in result.reports]
+    if result.commit:
+        lines.append(f"  committed {result.commit[:12]}" + (f" on {result.branch}" if result.branch else ""))
+    if result.pushed:
+        retried = f" after {result.push_retries} retr{'y' if result.push_retries == 1 else 'ies'}"
+        lines.append(f"  pushed to origin/{result.branch}" + (retried if result.push_retries else ""))
+    lines += [f"note: {note}" for note in result.notes]
     return "\n".join(lines)
 
 

@@ -25,12 +25,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_scaffold import disk
 from gitops_scaffold.disk import UndecodableFileError
 from gitops_scaffold.merge import merge3
 from gitops_scaffold.render import Tree
 from gitops_scaffold.state import encode_record, record_path
+
+if TYPE_CHECKING:
+    from gitops_scaffold.promotion.carry import Carry
 
 
 class Action(StrEnum):
@@ -122,8 +126,13 @@ def make_plan(
     old_records: dict[str, Tree | None],
     stale_keys: Iterable[str] = (),
     force: bool = False,
+    carry: Carry | None = None,
 ) -> Plan:
-    """Decide every rendered and stale file; the records to keep come along in ``internal``."""
+    """Decide every rendered and stale file; the records to keep come along in ``internal``.
+
+    ``carry`` may rewrite (base, new) of a file before the decision: image pins moved by
+    set-image/promote win over the render (promotion/carry.py); the record keeps ``new``.
+    """
     plan = Plan()
     rendered_paths: set[str] = set()
     for key, files in rendered.items():
@@ -131,7 +140,7 @@ def make_plan(
         kept: Tree = {}
         for path, new in sorted(files.items()):
             rendered_paths.add(path)
-            change = _decide_on_disk(repo, path, base_files.get(path), new)
+            change = _decide_on_disk(repo, path, base_files.get(path), new, carry)
             plan.changes.append(change)
             if change.action is not Action.BLOCKED:
                 kept[path] = new
@@ -148,9 +157,11 @@ def make_plan(
     return plan
 
 
-def _decide_on_disk(repo: Path, path: str, base: str | None, new: str) -> Change:
+def _decide_on_disk(repo: Path, path: str, base: str | None, new: str, carry: Carry | None) -> Change:
     try:
-        return decide(path, base, read_current(repo, path), new)
+        current = read_current(repo, path)
+        base, carried = carry(path, base, current, new) if carry else (base, new)
+        return decide(path, base, current, carried)
     except UndecodableFileError:
         if base is None:  # the user's own file is in the way of a generated one
             return Change(path, Action.BLOCKED)

@@ -35,6 +35,7 @@ class Status:
 
     repo: Path
     modified: list[str] = field(default_factory=list)  # generated files you changed
+    pinned: list[str] = field(default_factory=list)  # values files whose image pins moved (only)
     deleted: list[str] = field(default_factory=list)  # generated files you deleted
     conflicted: list[str] = field(default_factory=list)  # still holding conflict markers
     behind: list[str] = field(default_factory=list)  # files `upgrade`/`render` would change

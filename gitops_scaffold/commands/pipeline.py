@@ -23,6 +23,7 @@ from gitops_scaffold.context import resolve, resolve_environments
 from gitops_scaffold.errors import AnswersError, ConflictError, UserInputError
 from gitops_scaffold.model import Answers
 from gitops_scaffold.plan import Action, Plan, make_plan
+from gitops_scaffold.promotion.carry import pin_carrier
 from gitops_scaffold.render import SETS, render
 from gitops_scaffold.result import Result
 from gitops_scaffold.state import encode_meta, is_scaffolded, load_record, recorded_keys
@@ -85,7 +86,7 @@ def run(
         rendered = render(resolve(new), wanted)
         stale = [k for k in recorded_keys(repo, stale_prefixes(old)) if k not in rendered]
         records = {key: load_record(repo, key) for key in (*rendered, *stale)}
-        plan = make_plan(repo, rendered, records, stale, force=bool(force_removal))
+        plan = make_plan(repo, rendered, records, stale, force=bool(force_removal), carry=pin_carrier(new))
         if new_text != disk_text:
             plan.internal[ANSWERS_FILE] = new_text
         plan.internal[META_FILE] = encode_meta(new_text)

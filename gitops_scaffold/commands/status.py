@@ -11,6 +11,7 @@ from gitops_scaffold.commands.pipeline import existing_repo
 from gitops_scaffold.constants import ANSWERS_FILE, JOURNAL
 from gitops_scaffold.context import resolve
 from gitops_scaffold.model import Answers
+from gitops_scaffold.promotion.carry import only_pins_moved, pin_carrier
 from gitops_scaffold.render import render
 from gitops_scaffold.result import Status
 from gitops_scaffold.state import load_record, recorded_keys
@@ -38,6 +39,7 @@ def status(repo: Path) -> Status:
     )
     records = {key: load_record(repo, key) or {} for key in recorded_keys(repo)}
     rendered = render(resolve(answers))
+    carry = pin_carrier(answers)
     for key, files in records.items():
         for path, base in sorted(files.items()):
             try:
@@ -47,12 +49,14 @@ def status(repo: Path) -> Status:
                 continue
             if current is None:
                 report.deleted.append(path)
+            elif current != base and only_pins_moved(carry, path, base, current):
+                report.pinned.append(path)
             elif current != base:
                 _classify_change(report, answers, key, path, base, current, rendered.get(key, {}).get(path))
     for key in sorted(set(rendered) | set(records)):
         new, old = rendered.get(key, {}), records.get(key, {})
         report.behind += [p for p in sorted(set(new) | set(old)) if new.get(p) != old.get(p)]
-    for listing in (report.modified, report.deleted, report.conflicted, report.behind):
+    for listing in (report.modified, report.pinned, report.deleted, report.conflicted, report.behind):
         listing.sort()
     report.pin_changes.sort(key=lambda change: change["path"])
     return report
