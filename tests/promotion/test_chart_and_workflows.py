@@ -75,8 +75,9 @@ def test_the_promote_workflow_is_dispatched_with_services_from_and_to(tmp_path: 
     dispatch = workflow.get("on", workflow.get(True))["workflow_dispatch"]
     assert set(dispatch["inputs"]) == {"services", "from", "to"}
     assert dispatch["inputs"]["from"]["options"] == ENVS[:-1]  # never from production
-    assert workflow["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert workflow["permissions"] == {}  # nothing at the workflow level
     (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
     runs = "\n".join(step.get("run", "") for step in job["steps"])
     assert 'scaffold promote "${args[@]}"' in runs
     assert re.search(r'args=\(--from "\$FROM_ENV" --branch "\$BRANCH" --commit --push', runs)
