@@ -11,6 +11,7 @@ What it writes, under docs/:
 - _generated/layout.md      the generated repository as a tree and a Mermaid diagram
 - _generated/root-waves.md  the root App of Apps' sync waves, read from bootstrap/root/*.yaml
 - _generated/chart-waves.md the sync waves and hooks of a service chart, read from its templates
+- _generated/diff-example.md a real `scaffold diff` of an edit to examples/platform (gen_diff_example.py)
 
 The layout and the waves come from rendering examples/platform/scaffold.yaml, so a template
 change shows up here (and in ``tests/test_docs.py``) instead of going stale silently.
@@ -172,11 +173,13 @@ def answers_page() -> str:
         "`scaffold.yaml` is the single source of truth of a scaffolded repository. Every key below is "
         "checked when a command reads the file; a bad file gets one message per problem "
         "(`file:line: key.path: what was expected`), exit code 2, and nothing is written.\n\n"
-        "The same rules as a JSON Schema, for editors and CI:\n\n"
-        "```sh\nscaffold schema > scaffold.schema.json\n```\n\n"
-        "Put `# yaml-language-server: $schema=scaffold.schema.json` on the first line of "
-        "`scaffold.yaml` and an editor with the YAML language server completes and checks keys as "
-        "you type. Names of clusters, environments, teams, services and add-ons are DNS-1123 labels "
+        "The same rules are a JSON Schema (`scaffold schema` prints it). A scaffolded repository "
+        "keeps it in `.scaffold/scaffold.schema.json` (a managed file, current after every "
+        "`scaffold upgrade`), and `scaffold init` puts "
+        "`# yaml-language-server: $schema=.scaffold/scaffold.schema.json` on the first line of "
+        "`scaffold.yaml`, so an editor with the YAML language server (VS Code's YAML extension, "
+        "Neovim, JetBrains) completes and checks keys as you type, offline. Names of clusters, "
+        "environments, teams, services and add-ons are DNS-1123 labels "
         "(lowercase letters, digits and `-`, at most 63 characters).\n\n"
     )
     sections = _sections(root)
@@ -269,7 +272,7 @@ def commands_page() -> str:
         out.append(f"| {_escape_cell(flags)} | {_escape_cell(text)} |\n")
     out.append("\n## Exit codes\n\n| Code | Meaning |\n| --- | --- |\n")
     for constant, meaning in EXIT_CODES:
-        code = getattr(cli if constant == "EXIT_INTERNAL" else errors, constant)
+        code = getattr(errors, constant)
         out.append(f"| {code} | {meaning} |\n")
     out.append("\n")
     for name in group.list_commands(ctx):
@@ -298,6 +301,22 @@ def commands_page() -> str:
 # --- lint rules (scaffold validate) -----------------------------------------------------------
 
 
+_SUPPRESSION_SECTION = (
+    "## Suppressing a finding {#suppressing-a-finding}\n\n"
+    "A comment in the file skips a rule where you know better; say why after the rule ids, so the "
+    "next reader does not have to guess:\n\n"
+    "```yaml\n"
+    "# scaffold-validate: ignore GS008 -- the team syncs this by hand during the migration\n"
+    "syncPolicy: {}\n"
+    "```\n\n"
+    "- `# scaffold-validate: ignore GS008` skips that rule on the comment's own line and on the line "
+    "below it (so it can sit above the key a finding names, or at the end of that line).\n"
+    "- `# scaffold-validate: ignore-file GS008` anywhere in a file skips the rule in the whole file.\n"
+    "- Several rules at once: `ignore GS008, GS016` (commas or spaces).\n"
+    "- For the whole repository, `scaffold validate --ignore GS008` (repeatable) instead.\n\n"
+)
+
+
 def lint_rules_page() -> str | None:
     """The rules of `scaffold validate`, or None while the package has no rule registry."""
     try:
@@ -313,17 +332,21 @@ def lint_rules_page() -> str | None:
         "`scaffold validate` checks a gitops-config repository the way Argo CD and Helm will read it, "
         "offline. Each finding names its rule, its file and line, and what to do about it. The command "
         "exits 1 when a finding is at or above `--fail-on` (default: `warning`); `--ignore GS016` skips "
-        "a rule, `--format json` or `--format sarif` report for scripts and code scanning, and "
+        "a rule, `--output json` or `--output sarif` report for scripts and code scanning, "
+        "`--output github` writes workflow annotations (`::error file=F,line=N,title=GSxxx::...`) "
+        "that GitHub shows on the pull request's files, `--output junit` a JUnit XML report (a "
+        "test suite per rule, a test case per flagged file) for CI test views, and "
         "`scaffold validate --rules` prints this page's explanations in the terminal. The GS1xx rules "
         "are checks of what Argo CD and Helm would refuse; the GS0xx rules are practices.\n\n"
         "```sh\nscaffold init ../demo --answers examples/platform/scaffold.yaml -q\n"
-        "scaffold validate ../demo\nscaffold validate ../demo --fail-on error --format json\n```\n\n"
+        "scaffold validate ../demo\nscaffold validate ../demo --fail-on error --output json\n```\n\n"
     )
     out.append("| Rule | Severity | Title |\n| --- | --- | --- |\n")
     for rule in rules:
         link = f"[{rule['id']}](#{rule['id'].lower()})"
         out.append(f"| {link} | {rule['severity']} | {_escape_cell(rule['title'])} |\n")
     out.append("\n")
+    out.append(_SUPPRESSION_SECTION)
     for rule in rules:
         out.append(f"## {rule['id']}: {rule['title']} {{#{rule['id'].lower()}}}\n\n")
         out.append(f"Severity: **{rule['severity']}**\n\n")
@@ -388,6 +411,8 @@ _DESCRIPTIONS = {
     "image-updates/<team>-<env>.yaml": "ImageUpdater for environments with `image_updates: true`",
     "terraform": "optional bootstrap: Argo CD's Helm release and the root objects",
     ".github/workflows/validate.yaml": "CI for the generated repository",
+    ".github/workflows/diff.yaml": "pull requests: `scaffold diff`, kept in one comment",
+    ".github/workflows/promote.yaml": "manual promotion: scaffold promote, then a pull request",
     ".scaffold": "the record of what scaffold wrote (base of its three-way merges); commit it",
 }
 
@@ -540,7 +565,7 @@ def root_waves_fragment() -> str:
     children.sort()
     out = [HEADER.format(source="bootstrap/root/*.yaml of a render of examples/platform/scaffold.yaml")]
     lines = [
-        "flowchart LR",
+        "flowchart TB",  # waves one under another: readable at page width
         '  apply(["kubectl apply -f bootstrap/root-app.yaml"]) --> '
         'root["Application <b>root</b><br/>bootstrap/root/"]',
     ]
@@ -610,14 +635,16 @@ def _chart_rows(chart: dict[str, str], base: str) -> list[_ChartRow]:
 
 
 def _mermaid_chart(rows: list[_ChartRow]) -> list[str]:
-    lines = ["flowchart LR"]
+    # Waves top to bottom, the objects of a wave side by side: laid out left to right, the
+    # diagram was a dozen objects wide and scaled down to unreadable labels.
+    lines = ["flowchart TB"]
     previous = ""
     for phase in sorted({r[0] for r in rows}, key=lambda p: _PHASES.get(p, 9)):
-        lines += [f'  subgraph {phase}["{phase} phase"]', "    direction LR"]
+        lines += [f'  subgraph {phase}["{phase} phase"]', "    direction TB"]
         last_in_phase = ""
         for wave in sorted({r[1] for r in rows if r[0] == phase}):
             sub = f"{phase}_{'m' if wave < 0 else ''}{abs(wave)}"
-            lines.append(f'    subgraph {sub}["wave {wave}"]')
+            lines += [f'    subgraph {sub}["wave {wave}"]', "      direction LR"]
             for _, _, kind, file, condition in (r for r in rows if r[0] == phase and r[1] == wave):
                 note = f"<br/><i>if {condition.removeprefix('.Values.')}</i>" if condition else ""
                 node = f"{sub}_{_anchor(file).replace('-', '_')}"
@@ -650,6 +677,13 @@ def chart_waves_fragment() -> str:
     return "".join(out)
 
 
+def diff_example_page() -> str:
+    sys.path.insert(0, str(DOCS))
+    from gen_diff_example import diff_example_fragment
+
+    return diff_example_fragment(EXAMPLE, HEADER)
+
+
 # --- driver -----------------------------------------------------------------------------------
 
 
@@ -662,6 +696,7 @@ def generate() -> dict[str, str]:
         "_generated/layout.md": layout_fragment(),
         "_generated/root-waves.md": root_waves_fragment(),
         "_generated/chart-waves.md": chart_waves_fragment(),
+        "_generated/diff-example.md": diff_example_page(),
     }
     lint = lint_rules_page()
     if lint is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,18 @@ from pydantic import BaseModel, ValidationError
 
 from gitops_scaffold.errors import AnswersError
 from gitops_scaffold.model import ANSWERS_VERSION, Answers, Loc, Problem, cross_check
+from gitops_scaffold.yaml_edit import last_line as _last_line
+from gitops_scaffold.yaml_edit import line_starts as _line_starts
+from gitops_scaffold.yaml_edit import set_scalar
+from gitops_scaffold.yaml_guard import NotReadable, check_aliases, read_bounded
 
-ANSWERS_FILE = "scaffold.yaml"
 MAX_ANSWERS_BYTES = 5 * 1024 * 1024
 MISSING = "required key is missing"
-SCHEMA_URL = "https://gitops-scaffold.dev/schema/scaffold.schema.json"
+# Where a generated repo keeps the schema (a managed file), and the modeline that points
+# editors (the YAML language server) at it, relative to scaffold.yaml at the repo root.
+SCHEMA_FILE = ".scaffold/scaffold.schema.json"
+SCHEMA_MODELINE = f"# yaml-language-server: $schema={SCHEMA_FILE}"
+_MODELINE = re.compile(r"\A(\ufeff?)# yaml-language-server: \$schema=[^\n]*\n")
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -50,21 +58,19 @@ class Document:
 
 
 def read_text(path: Path) -> str:
+    """The answers text; only a regular file of bounded size is read (a FIFO never blocks)."""
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, MAX_ANSWERS_BYTES)
     except FileNotFoundError:
         raise AnswersError([f"{path}: no such answers file"]) from None
     except IsADirectoryError:
         raise AnswersError([f"{path}: is a directory, not an answers file"]) from None
     except PermissionError:
         raise AnswersError([f"{path}: permission denied"]) from None
-    if len(raw) > MAX_ANSWERS_BYTES:
-        raise AnswersError(
-            [
-                f"{path}: {len(raw)} bytes is too large for an answers file "
-                f"(at most {MAX_ANSWERS_BYTES // 1024 // 1024} MiB)"
-            ]
-        )
+    except NotReadable as exc:
+        raise AnswersError([f"{path}: {_for_answers(str(exc))}"]) from None
+    except OSError as exc:
+        raise AnswersError([f"{path}: cannot read the answers file ({exc.strerror or exc})"]) from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -72,6 +78,12 @@ def read_text(path: Path) -> str:
         raise AnswersError(
             [f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"]
         ) from None
+
+
+def _for_answers(reason: str) -> str:
+    if "too large" in reason:
+        return reason.replace("too large", "too large for an answers file")
+    return f"{reason}; the answers file must be a regular file"
 
 
 def parse(path: Path, text: str) -> Document:
@@ -109,6 +121,9 @@ def parse(path: Path, text: str) -> Document:
                 "at the top level"
             ]
         )
+    aliases = check_aliases(root)
+    if aliases is not None:
+        raise AnswersError([f"{path}:{aliases.line}: {aliases.message()}"])
     lines: dict[Loc, int] = {}
     problems: list[str] = []
     data = _construct(root, (), lines, problems, path, _Walk())
@@ -118,17 +133,12 @@ def parse(path: Path, text: str) -> Document:
     return Document(path=path, text=text, data=data, root=root, lines=lines)
 
 
-# YAML aliases may repeat a node; a few nested aliases expand without end ("billion laughs").
-MAX_ALIASED_VALUES = 10_000
-
-
 @dataclass
 class _Walk:
-    """What `_construct` tracks across the tree: open collections and alias expansion."""
+    """What `_construct` tracks across the tree: the collections open above the current node
+    (yaml_guard.check_aliases has bounded the aliases before the walk starts)."""
 
-    seen: set[int] = field(default_factory=set)
     open: set[int] = field(default_factory=set)
-    aliased: int = 0
 
 
 def _construct(
@@ -136,23 +146,6 @@ def _construct(
 ) -> Any:
     """Plain data from a node, recording the line of every key and item on the way."""
     lines.setdefault(loc, node.start_mark.line + 1)
-    if id(node) in walk.open:
-        raise AnswersError(
-            [
-                f"{path}:{node.start_mark.line + 1}: {_dotted(loc)}: a YAML alias refers to a node that "
-                "contains it; an answers file cannot be recursive"
-            ]
-        )
-    if id(node) in walk.seen:
-        walk.aliased += 1
-        if walk.aliased > MAX_ALIASED_VALUES:
-            raise AnswersError(
-                [
-                    f"{path}:{node.start_mark.line + 1}: {_dotted(loc)}: YAML aliases expand to more than "
-                    f"{MAX_ALIASED_VALUES} values; write the values out instead of nesting aliases"
-                ]
-            )
-    walk.seen.add(id(node))
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
         walk.open.add(id(node))
         try:
@@ -264,7 +257,16 @@ def _without_misspelled_missing(problems: list[Problem]) -> list[Problem]:
 
 def _format(doc: Document, problems: list[Problem]) -> list[str]:
     ordered = sorted(problems, key=lambda p: doc.line_of(p.loc))
-    return [f"{doc.path}:{doc.line_of(p.loc)}: {_dotted(p.loc)}: {p.message}" for p in ordered]
+    return [f"{doc.path}:{doc.line_of(p.loc)}: {_dotted(p.loc)}: {p.message}{_also(doc, p)}" for p in ordered]
+
+
+def _also(doc: Document, problem: Problem) -> str:
+    """Where the other source of a collision is (bootstrap names have no key path)."""
+    if problem.also is None:
+        return ""
+    if not problem.also:
+        return " (the other is generated by gitops-scaffold itself)"
+    return f" (the other: {_dotted(problem.also)}, line {doc.line_of(problem.also)})"
 
 
 def problem_message(error: Any) -> str:
@@ -382,25 +384,6 @@ def item_yaml(item: dict[str, Any], indent: int, flow: bool) -> str:
     return "\n".join(out) + "\n"
 
 
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    for index, char in enumerate(text):
-        if char == "\n":
-            starts.append(index + 1)
-    return starts
-
-
-def _last_line(node: yaml.Node) -> int:
-    """The 0-based line of the last character that belongs to ``node``'s content."""
-    if isinstance(node, yaml.MappingNode) and node.value and node.flow_style is not True:
-        return _last_line(node.value[-1][1])
-    if isinstance(node, yaml.SequenceNode) and node.value and node.flow_style is not True:
-        return _last_line(node.value[-1])
-    end = node.end_mark
-    # A block scalar's end mark sits at the start of the line after it.
-    return end.line - 1 if end.column == 0 and end.line > node.start_mark.line else end.line
-
-
 def _section(doc: Document, section: str) -> yaml.Node | None:
     for key_node, value_node in doc.root.value:
         if key_node.value == section:
@@ -461,9 +444,15 @@ def _replace_section(doc: Document, section: str, items: list[dict[str, Any]]) -
         text = doc.text if doc.text.endswith("\n") else doc.text + "\n"
         return f"{text}{section}:\n{body}"
     starts = _line_starts(doc.text)
-    key_line = next(k.start_mark.line for k, v in doc.root.value if v is node)
+    key_node = next(k for k, v in doc.root.value if v is node)
+    key_line = key_node.start_mark.line
     line_end = starts[key_line + 1] if key_line + 1 < len(starts) else len(doc.text)
-    return doc.text[: starts[key_line]] + f"{section}:\n{body}" + doc.text[line_end:]
+    # `services:  # none yet` keeps its comment.
+    rest = doc.text[key_node.end_mark.index : line_end].lstrip(":").strip()
+    for empty in ("null", "~"):
+        rest = rest.removeprefix(empty).strip()
+    comment = f"  {rest}" if rest.startswith("#") else ""
+    return doc.text[: starts[key_line]] + f"{section}:{comment}\n{body}" + doc.text[line_end:]
 
 
 def _rewrite_flow_section(doc: Document, section: str, change: Any) -> str:
@@ -477,7 +466,10 @@ def _rewrite_flow_section(doc: Document, section: str, change: Any) -> str:
     last = _last_line(node)
     end = starts[last + 1] if last + 1 < len(starts) else len(doc.text)
     body = "".join(item_yaml(i, 2, flow=False) for i in items) if items else ""
-    replacement = f"{section}:\n{body}" if items else f"{section}: []\n"
+    # A comment after the flow list (`teams: [a, b]  # who deploys`) stays on the key's line.
+    after = doc.text[node.end_mark.index : end].strip()
+    comment = f"  {after}" if after.startswith("#") else ""
+    replacement = f"{section}:{comment}\n{body}" if items else f"{section}: []{comment}\n"
     return doc.text[: starts[key_line]] + replacement + doc.text[end:]
 
 
@@ -487,26 +479,10 @@ def set_value(doc: Document, loc: Loc, value: str) -> str:
     Only the value's own characters change; a missing key is added beside its siblings, in
     the mapping's own style (block or flow). Every parent of ``loc`` must exist.
     """
-    parent = _node_at(doc.root, loc[:-1])
-    if not isinstance(parent, yaml.MappingNode):
-        raise ValueError(f"{_dotted(loc[:-1])} is not a mapping in {doc.path}")
-    scalar = json.dumps(value)
-    for key_node, value_node in parent.value:
-        if key_node.value == loc[-1]:
-            if isinstance(value_node, yaml.ScalarNode) and value_node.value == value:
-                return doc.text  # already so: keep the user's quoting
-            start, end = value_node.start_mark.index, value_node.end_mark.index
-            return doc.text[:start] + scalar + doc.text[end:]
-    if parent.flow_style:
-        close = parent.end_mark.index - 1  # the closing brace
-        separator = ", " if parent.value else ""
-        return doc.text[:close] + f"{separator}{loc[-1]}: {scalar}" + doc.text[close:]
-    starts = _line_starts(doc.text)
-    last = _last_line(parent)
-    indent = parent.value[0][0].start_mark.column if parent.value else 2
-    offset = starts[last + 1] if last + 1 < len(starts) else len(doc.text)
-    before = doc.text[:offset] if doc.text[:offset].endswith("\n") else doc.text[:offset] + "\n"
-    return before + " " * indent + f"{loc[-1]}: {scalar}\n" + doc.text[offset:]
+    try:
+        return set_scalar(doc.text, doc.root, loc, value)
+    except ValueError:
+        raise ValueError(f"{_dotted(loc[:-1])} is not a mapping in {doc.path}") from None
 
 
 def add_section(doc: Document, section: str, body: dict[str, Any] | list[Any]) -> str:
@@ -521,19 +497,16 @@ def add_section(doc: Document, section: str, body: dict[str, Any] | list[Any]) -
     return text + f"{section}:\n" + "\n".join(lines) + "\n"
 
 
-def _node_at(root: yaml.Node, loc: Loc) -> yaml.Node | None:
-    node: yaml.Node | None = root
-    for part in loc:
-        if isinstance(part, int) and isinstance(node, yaml.SequenceNode) and part < len(node.value):
-            node = node.value[part]
-        elif isinstance(part, str) and isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == part), None)
-        else:
-            return None
-    return node
-
-
 # --- schema --------------------------------------------------------------------------------
+
+
+def with_schema_modeline(text: str) -> str:
+    """``text`` whose first line points editors at the repo's own schema (replacing any other)."""
+    match = _MODELINE.match(text)
+    if match:
+        return f"{match.group(1)}{SCHEMA_MODELINE}\n{text[match.end():]}"
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    return f"{bom}{SCHEMA_MODELINE}\n{text.removeprefix(bom)}"
 
 
 def json_schema() -> dict[str, Any]:
@@ -541,7 +514,6 @@ def json_schema() -> dict[str, Any]:
     schema = Answers.model_json_schema(mode="validation")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_URL,
         **schema,
         "title": "gitops-scaffold answers (scaffold.yaml)",
     }

@@ -19,14 +19,13 @@ import errno
 import json
 import os
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from gitops_scaffold.answers import ANSWERS_FILE
+from gitops_scaffold import disk
+from gitops_scaffold.constants import ANSWERS_FILE, JOURNAL
 from gitops_scaffold.errors import RepoLockedError, ScaffoldError
 
-JOURNAL = "journal.json"
 LOCK_WAIT_SECONDS = 10.0
 
 
@@ -56,33 +55,30 @@ def _git_dir(repo: Path) -> Path | None:
 
 @contextlib.contextmanager
 def locked(repo: Path, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
-    """Hold the repository lock; wait a little for another command, then fail clearly."""
-    import fcntl
+    """Hold the repository lock; wait a little for another command, then fail clearly.
+
+    filelock takes an OS lock on the file (flock, or msvcrt's on Windows), so a killed command
+    never leaves the repository locked.
+    """
+    from filelock import FileLock, Timeout
 
     folder = work_dir(repo)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle = (folder / "lock").open("a+")
+        lock = FileLock(folder / "lock", timeout=wait_seconds)
+        lock.acquire(poll_interval=0.1)
+    except Timeout:
+        raise RepoLockedError(
+            f"{repo}: another scaffold command is working on this repository; "
+            "run this one again when it has finished"
+        ) from None
     except OSError as exc:
         raise WriteError(f"{repo}: cannot write here ({exc.strerror}); nothing was changed") from None
-    with handle:
-        deadline = time.monotonic() + wait_seconds
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise RepoLockedError(
-                        f"{repo}: another scaffold command is working on this repository; "
-                        "run this one again when it has finished"
-                    ) from None
-                time.sleep(0.1)
-        try:
-            recover(repo)
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    try:
+        recover(repo)
+        yield
+    finally:
+        lock.release()
 
 
 def recover(repo: Path) -> bool:
@@ -106,7 +102,7 @@ def recover(repo: Path) -> bool:
 
 def apply_writes(repo: Path, writes: dict[str, str | None]) -> list[str]:
     """Write (text) or delete (None) each path; all or nothing. Returns the paths changed."""
-    moves = [(p, t) for p, t in sorted(writes.items(), key=_answers_last) if _differs(repo, p, t)]
+    moves = [(p, t) for p, t in sorted(writes.items(), key=_answers_last) if disk.differs(repo, p, t)]
     if not moves:
         return []
     folder = work_dir(repo)
@@ -123,12 +119,13 @@ def apply_writes(repo: Path, writes: dict[str, str | None]) -> list[str]:
             staged = staging / str(index)
             with staged.open("w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
+                handle.flush()
+                # Each staged file reaches the disk before the commit point, so after a power
+                # cut the journal never names a file whose content was lost (only what this
+                # command wrote is flushed, not the whole machine's caches).
+                os.fsync(handle.fileno())
             _keep_mode(repo / path, staged)
             journal_moves.append([path, str(index)])
-        # One flush of everything staged before the commit point, rather than an fsync per
-        # file (thousands in a large repo): after a power cut the journal never names a
-        # file whose content did not reach the disk.
-        os.sync()
         pending = folder / (JOURNAL + ".tmp")
         with pending.open("w", encoding="utf-8") as handle:
             json.dump({"moves": journal_moves}, handle)
@@ -155,16 +152,6 @@ def apply_writes(repo: Path, writes: dict[str, str | None]) -> list[str]:
 
 def _answers_last(item: tuple[str, str | None]) -> tuple[int, str]:
     return (1 if item[0] == ANSWERS_FILE else 0, item[0])
-
-
-def _differs(repo: Path, path: str, text: str | None) -> bool:
-    target = repo / path
-    if text is None:
-        return target.exists()
-    try:
-        return target.read_bytes() != text.encode("utf-8")
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return True
 
 
 def _check_inside(repo: Path, path: str) -> None:
@@ -208,8 +195,23 @@ def _perform(repo: Path, staging: Path, moves: list[list[str | None]]) -> None:
             continue
         source = staging / staged
         if source.exists():  # gone when an earlier recovery already moved it
+            if path == ANSWERS_FILE and target.is_symlink():
+                _write_through(source, target.resolve())  # the link stays a link
+                continue
             target.parent.mkdir(parents=True, exist_ok=True)
             source.replace(target)
+
+
+def _write_through(source: Path, target: Path) -> None:
+    """A symlinked scaffold.yaml is written where it points (renamed there when that is on
+    the same file system, copied over when it is not)."""
+    try:
+        source.replace(target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        shutil.copyfile(source, target)
+        source.unlink()
 
 
 def _remove_empty_parents(repo: Path, folder: Path) -> None:
@@ -243,10 +245,7 @@ def unified_diff(repo: Path, writes: dict[str, str | None], color: bool = False)
     """The whole plan as one unified diff, paths relative to the repo (a/ and b/)."""
     chunks: list[str] = []
     for path, text in sorted(writes.items()):
-        try:
-            old = (repo / path).read_text(encoding="utf-8")
-        except (FileNotFoundError, NotADirectoryError):
-            old = None
+        old = disk.read_text(repo, path)
         if old == text:
             continue
         diff = difflib.unified_diff(

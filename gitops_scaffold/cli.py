@@ -1,4 +1,4 @@
-"""The `scaffold` command line: parse, call the core, print. Nothing else lives here.
+"""The `scaffold` command line: parse, call a command, hand the result to output. Nothing else.
 
 Heavy modules (Jinja, Copier, Helm, pydantic models) are imported inside the commands so that
 `scaffold --help` and `scaffold --version` stay quick.
@@ -6,24 +6,30 @@ Heavy modules (Jinja, Copier, Helm, pydantic models) are imported inside the com
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gitops_scaffold import __version__
+from gitops_scaffold import __version__, cli_check
+from gitops_scaffold.cli_support import (
+    DryRunOption,
+    ForceOption,
+    OutputFormat,
+    OutputOption,
+    QuietOption,
+    RepoOption,
+    WorkDirOption,
+    call,
+    run,
+)
 
 if TYPE_CHECKING:
-    from gitops_scaffold.operations import Result
-
-EXIT_INTERNAL = 3
-T = TypeVar("T")
+    from gitops_scaffold.promotion.runner import PinResult
+    from gitops_scaffold.result import Result
 
 app = typer.Typer(
     name="scaffold",
@@ -39,28 +45,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
-
-
-RepoOption = Annotated[
-    Path,
-    typer.Option(
-        "--repo", "-C", help="The scaffolded repository (default: the current directory).", file_okay=False
-    ),
-]
-DryRunOption = Annotated[
-    bool, typer.Option("--dry-run", help="Print a unified diff of what would change; write nothing.")
-]
-OutputOption = Annotated[
-    OutputFormat, typer.Option("--output", "-o", help="text for people, json for scripts.")
-]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")]
-ForceOption = Annotated[
-    bool, typer.Option("--force", help="Remove generated files even where you edited them.")
-]
 
 
 def _version(value: bool) -> None:
@@ -79,56 +63,6 @@ def _main(
     """Write and grow a gitops-config repository for Argo CD + Helm."""
 
 
-def _call(action: Callable[[], T]) -> T:
-    """Call the core, mapping its errors to a message and the documented exit code."""
-    from gitops_scaffold.errors import ScaffoldError
-
-    try:
-        return action()
-    except ScaffoldError as exc:
-        typer.echo(f"scaffold: {exc.message}".replace("\n", "\nscaffold: "), err=True)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        typer.echo("scaffold: interrupted", err=True)
-        raise typer.Exit(130) from None
-    except Exception:  # a bug must still end in a message and a log
-        _internal_error()
-
-
-def _run(action: Callable[[], Result], output: OutputFormat, quiet: bool) -> None:
-    """Call the core; print the result; exit with the result's code."""
-    result = _call(action)
-    _print(result, output, quiet)
-    raise typer.Exit(result.exit_code)
-
-
-def _print(result: Result, output: OutputFormat, quiet: bool) -> None:
-    from gitops_scaffold import output as render_output
-
-    if output is OutputFormat.json:
-        typer.echo(render_output.as_json(result))
-        return
-    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    if result.dry_run and result.diff:
-        typer.echo(result.diff, nl=False)
-    if not quiet or result.exit_code:
-        typer.echo(render_output.summary(result, color=color))
-
-
-def _internal_error() -> NoReturn:
-    log = Path(tempfile.gettempdir()) / "scaffold-error.log"
-    try:
-        log.write_text(traceback.format_exc(), encoding="utf-8")
-        where = f"; the details are in {log}"
-    except OSError:
-        where = ""
-    typer.echo(
-        f"scaffold: internal error ({sys.exc_info()[1]!r}); this is a bug, please report it{where}",
-        err=True,
-    )
-    raise typer.Exit(EXIT_INTERNAL)
-
-
 @app.command(epilog="Example: scaffold init gitops-config --answers examples/platform/scaffold.yaml --commit")
 def init(
     dest: Annotated[Path, typer.Argument(help="Folder for the new repository (created if missing).")],
@@ -136,18 +70,25 @@ def init(
         Path | None, typer.Option("--answers", "-a", help="The answers file (scaffold.yaml) to render.")
     ] = None,
     commit: Annotated[bool, typer.Option("--commit", help="Commit the new files with git.")] = False,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="No questions: the questionnaire's defaults and --data.")
+    ] = False,
+    data_pairs: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="KEY=VALUE: a question or dotted scaffold.yaml key (repeatable)."),
+    ] = None,
     dry_run: DryRunOption = False,
     output: OutputOption = OutputFormat.text,
     quiet: QuietOption = False,
 ) -> None:
     """Write a new gitops-config repository from an answers file."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import init as init_command
 
     def action() -> Result:
-        answers_path = answers if answers is not None else _questionnaire(dest)
-        return operations.init(dest, answers_path, dry_run=dry_run, commit=commit)
+        answers_path = init_command.answers_to_render(dest, answers, defaults, data_pairs or [])
+        return init_command.init(dest, answers_path or _questionnaire(dest), dry_run=dry_run, commit=commit)
 
-    _run(action, output, quiet)
+    run(action, output, quiet, "init")
 
 
 def _questionnaire(dest: Path) -> Path:
@@ -155,7 +96,8 @@ def _questionnaire(dest: Path) -> Path:
 
     if not sys.stdin.isatty():
         raise UserInputError(
-            "no answers file: pass --answers FILE (for example --answers examples/platform/scaffold.yaml)"
+            "no answers file: pass --answers FILE (for example --answers examples/platform/scaffold.yaml), "
+            "or --defaults --data repo.url=URL"
         )
     from gitops_scaffold.questionnaire import ask
 
@@ -184,10 +126,10 @@ def add_service(
     quiet: QuietOption = False,
 ) -> None:
     """Add a service: its Helm chart, a values file per environment, its Applications."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import grow
 
-    _run(
-        lambda: operations.add_service(
+    run(
+        lambda: grow.add_service(
             repo,
             name,
             team,
@@ -203,6 +145,7 @@ def add_service(
         ),
         output,
         quiet,
+        "add-service",
     )
 
 
@@ -228,10 +171,10 @@ def add_env(
     quiet: QuietOption = False,
 ) -> None:
     """Add an environment in the promotion order: values files, projects, Applications."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import grow
 
-    _run(
-        lambda: operations.add_env(
+    run(
+        lambda: grow.add_env(
             repo,
             name,
             cluster,
@@ -243,6 +186,7 @@ def add_env(
         ),
         output,
         quiet,
+        "add-env",
     )
 
 
@@ -257,9 +201,9 @@ def add_team(
     quiet: QuietOption = False,
 ) -> None:
     """Add a team: an AppProject per environment and RBAC roles bound to its groups."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import grow
 
-    _run(lambda: operations.add_team(repo, name, group, admin=admin, dry_run=dry_run), output, quiet)
+    run(lambda: grow.add_team(repo, name, group, admin=admin, dry_run=dry_run), output, quiet, "add-team")
 
 
 @app.command(
@@ -278,10 +222,10 @@ def add_cluster(
     quiet: QuietOption = False,
 ) -> None:
     """Register a cluster with Argo CD, with no credential in Git."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import grow
 
-    _run(
-        lambda: operations.add_cluster(
+    run(
+        lambda: grow.add_cluster(
             repo,
             name,
             server,
@@ -291,6 +235,7 @@ def add_cluster(
         ),
         output,
         quiet,
+        "add-cluster",
     )
 
 
@@ -304,9 +249,11 @@ def remove_service(
     quiet: QuietOption = False,
 ) -> None:
     """Remove a service and the files the scaffold wrote for it (never files you added)."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import grow
 
-    _run(lambda: operations.remove_service(repo, name, force=force, dry_run=dry_run), output, quiet)
+    run(
+        lambda: grow.remove_service(repo, name, force=force, dry_run=dry_run), output, quiet, "remove-service"
+    )
 
 
 @app.command("remove-env", epilog="Example: scaffold remove-env staging --dry-run")
@@ -319,9 +266,9 @@ def remove_env(
     quiet: QuietOption = False,
 ) -> None:
     """Remove an environment: its values files, projects and Applications."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import grow
 
-    _run(lambda: operations.remove_env(repo, name, force=force, dry_run=dry_run), output, quiet)
+    run(lambda: grow.remove_env(repo, name, force=force, dry_run=dry_run), output, quiet, "remove-env")
 
 
 @app.command(epilog="Example: scaffold render --dry-run")
@@ -332,9 +279,9 @@ def render(
     quiet: QuietOption = False,
 ) -> None:
     """Re-render every generated file from scaffold.yaml (after you edit the answers)."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import grow
 
-    _run(lambda: operations.render_repo(repo, dry_run=dry_run), output, quiet)
+    run(lambda: grow.render_repo(repo, dry_run=dry_run), output, quiet, "render")
 
 
 @app.command(epilog="Example: scaffold upgrade --argocd-chart 10.2.0 --dry-run")
@@ -352,7 +299,7 @@ def upgrade(
     quiet: QuietOption = False,
 ) -> None:
     """Bring the repo to the installed templates (and new pins), keeping your edits."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import upgrade as upgrade_command
     from gitops_scaffold.errors import UserInputError
 
     def action() -> Result:
@@ -362,43 +309,136 @@ def upgrade(
             if not sep or not name or not version:
                 raise UserInputError(f"--addon-chart: expected NAME=VERSION, got {pair!r}")
             pins[name.strip()] = version.strip()
-        return operations.upgrade(repo, argocd_chart=argocd_chart, addon_charts=pins, dry_run=dry_run)
+        return upgrade_command.upgrade(repo, argocd_chart=argocd_chart, addon_charts=pins, dry_run=dry_run)
 
-    _run(action, output, quiet)
+    run(action, output, quiet, "upgrade")
 
 
 @app.command(epilog="Example: scaffold status || echo 'run scaffold upgrade'")
 def status(
     repo: RepoOption = Path(),
     output: OutputOption = OutputFormat.text,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only when the repo is behind.")] = False,
 ) -> None:
     """What you changed in generated files, and whether the repo is behind (exit 1)."""
-    import json
+    from gitops_scaffold import output as render_output
+    from gitops_scaffold.commands import status as status_command
 
-    from gitops_scaffold import operations
-
-    report = _call(lambda: operations.status(repo))
+    as_json = output is OutputFormat.json
+    report = call(lambda: status_command.status(repo), command="status", json_errors=as_json)
     if output is OutputFormat.json:
-        payload = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(report).items()}
-        typer.echo(json.dumps({**payload, "exit_code": report.exit_code}, indent=2))
-        raise typer.Exit(report.exit_code)
-    typer.echo(f"scaffold status: {report.repo} (last rendered by gitops-scaffold {report.rendered_by})")
-    for label, paths in (
-        ("edited by you", report.modified),
-        ("deleted by you", report.deleted),
-        ("unresolved conflicts", report.conflicted),
-        ("would change on `scaffold upgrade`", report.behind),
-    ):
-        if paths:
-            typer.echo(f"  {label}: {len(paths)}")
-            typer.echo("\n".join(f"    {p}" for p in paths))
-    if report.answers_changed:
-        typer.echo("  scaffold.yaml changed since the last render: run `scaffold render`")
-    if report.templates_changed:
-        typer.echo("  the installed templates are newer than the repo's: run `scaffold upgrade`")
-    if report.exit_code == 0:
-        typer.echo("  up to date")
+        typer.echo(render_output.status_json(report))
+    else:
+        text = render_output.status_text(report, quiet=quiet)
+        if text:
+            typer.echo(text)
     raise typer.Exit(report.exit_code)
+
+
+# --- promotion: set-image, promote, versions (gitops_scaffold/commands/promote.py) ----------
+
+CommitOption = Annotated[bool, typer.Option("--commit", help="Commit the change (one commit) with git.")]
+BranchOption = Annotated[
+    str | None, typer.Option("--branch", help="Create or switch to this branch first (for a pull request).")
+]
+PushOption = Annotated[
+    bool,
+    typer.Option("--push", help="Commit and push; a rejected push re-applies the change on the new head."),
+]
+RetriesOption = Annotated[int, typer.Option("--retries", help="Pushes to retry after a rejection.")]
+
+
+def _pin(action: Callable[[], PinResult], command: str, output: OutputFormat, quiet: bool) -> None:
+    from gitops_scaffold import output as render_output
+
+    result = call(action, command, json_errors=output is OutputFormat.json)
+    if output is OutputFormat.json:
+        typer.echo(render_output.pin_json(result))
+    else:
+        if result.dry_run and result.diff:
+            typer.echo(result.diff, nl=False)
+        if not quiet:
+            typer.echo(render_output.pin_summary(result))
+    raise typer.Exit(result.exit_code)
+
+
+@app.command("set-image", epilog="Example: scaffold set-image orders --env dev --tag v1.5.0 --commit")
+def set_image(
+    service: Annotated[str, typer.Argument(help="The service whose image moves.")],
+    env: Annotated[str, typer.Option("--env", help="The environment whose values file to edit.")],
+    tag: Annotated[str, typer.Option("--tag", help="The image tag to run (never latest).")],
+    image: Annotated[str | None, typer.Option("--image", help="Also set image.repository.")] = None,
+    digest: Annotated[
+        str | None, typer.Option("--digest", help="Also pin image.digest (sha256:...).")
+    ] = None,
+    commit: CommitOption = False,
+    branch: BranchOption = None,
+    push: PushOption = False,
+    retries: RetriesOption = 3,
+    repo: RepoOption = Path(),
+    dry_run: DryRunOption = False,
+    output: OutputOption = OutputFormat.text,
+    quiet: QuietOption = False,
+) -> None:
+    """Set a service's image tag (and repository or digest) in one environment's values file."""
+    from gitops_scaffold.commands import promote as commands
+
+    steps = commands.GitSteps(commit=commit, branch=branch, push=push, retries=retries)
+    _pin(
+        lambda: commands.set_image(repo, service, env, tag, image, digest, dry_run, steps),
+        "set-image",
+        output,
+        quiet,
+    )
+
+
+@app.command(epilog="Example: scaffold promote orders payments --from dev --branch promote/staging --commit")
+def promote(
+    services: Annotated[list[str] | None, typer.Argument(help="Services to promote.")] = None,
+    every_service: Annotated[bool, typer.Option("--all", help="Promote every service.")] = False,
+    source: Annotated[str, typer.Option("--from", help="Copy the pins from this environment.")] = "",
+    target: Annotated[str | None, typer.Option("--to", help="To this one (default: the next).")] = None,
+    skip_order: Annotated[bool, typer.Option("--skip-order", help="Allow skipping environments.")] = False,
+    commit: CommitOption = False,
+    branch: BranchOption = None,
+    push: PushOption = False,
+    retries: RetriesOption = 3,
+    repo: RepoOption = Path(),
+    dry_run: DryRunOption = False,
+    output: OutputOption = OutputFormat.text,
+    quiet: QuietOption = False,
+) -> None:
+    """Copy the promotable keys (image.tag) of services from one environment to the next."""
+    from gitops_scaffold.commands import promote as commands
+
+    steps = commands.GitSteps(commit=commit, branch=branch, push=push, retries=retries)
+    names = list(services or [])
+    _pin(
+        lambda: commands.promote(repo, names, every_service, source, target, skip_order, dry_run, steps),
+        "promote",
+        output,
+        quiet,
+    )
+
+
+class BoardFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command(epilog="Example: scaffold versions --output markdown")
+def versions(
+    repo: RepoOption = Path(),
+    output: Annotated[
+        BoardFormat, typer.Option("--output", "-o", help="table, json or markdown.")
+    ] = BoardFormat.table,
+) -> None:
+    """The board: the image each environment pins, per service; what is behind; what the updater owns."""
+    from gitops_scaffold.commands import promote as commands
+
+    as_json = output is BoardFormat.json
+    typer.echo(call(lambda: commands.versions(repo, output.value), command="versions", json_errors=as_json))
 
 
 @app.command(epilog="Example: scaffold schema > scaffold.schema.json")
@@ -416,127 +456,22 @@ def data(
     answers: Annotated[Path, typer.Option("--answers", "-a", help="The answers file.")] = Path(
         "scaffold.yaml"
     ),
+    repo: WorkDirOption = Path(),
 ) -> None:
     """Print the resolved answers every template sees (the data `copier copy` of a set needs)."""
     import json
 
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import data as data_command
 
-    resolved = _call(lambda: operations.print_data(answers))
+    resolved = call(lambda: data_command.print_data(repo / answers), command="data")
     typer.echo(json.dumps({"scaffold": resolved}, indent=2))
 
 
-class ReportFormat(StrEnum):
-    text = "text"
-    json = "json"
-    sarif = "sarif"
+# --- the check half ---------------------------------------------------------------------------
 
-
-class FailOn(StrEnum):
-    error = "error"
-    warning = "warning"
-    info = "info"
-    never = "never"
-
-
-@app.command("validate", epilog="Example: scaffold validate .")
-def validate_command(
-    directory: Annotated[
-        Path,
-        typer.Argument(help="The repository to check (default: the current directory).", file_okay=False),
-    ] = Path(),
-    report_format: Annotated[
-        ReportFormat,
-        typer.Option("--format", "-f", help="text for people, json for scripts, sarif for code scanning."),
-    ] = ReportFormat.text,
-    fail_on: Annotated[
-        FailOn, typer.Option("--fail-on", help="Exit 1 when a finding has this severity or worse.")
-    ] = FailOn.warning,
-    schemas: Annotated[
-        Path | None,
-        typer.Option("--schemas", help="Argo CD JSON Schemas to use (default: the bundled v3.5.1 set).",
-                     file_okay=False, exists=True),
-    ] = None,
-    helm: Annotated[
-        bool | None,
-        typer.Option("--helm/--no-helm", help="Lint and render charts with Helm (default: when installed)."),
-    ] = None,
-    kube_version: Annotated[
-        str | None, typer.Option("--kube-version", help="Kubernetes version of the schemas, e.g. 1.33.")
-    ] = None,
-    repo_url: Annotated[
-        list[str] | None,
-        typer.Option("--repo-url", help="A URL Applications use for this repository (repeatable)."),
-    ] = None,
-    production: Annotated[
-        str | None, typer.Option("--production", help="Regex matching production Applications' names.")
-    ] = None,
-    ignore: Annotated[
-        list[str] | None, typer.Option("--ignore", help="Skip a rule by id, e.g. GS016 (repeatable).")
-    ] = None,
-    rules: Annotated[bool, typer.Option("--rules", help="Explain every rule and exit.")] = False,
-) -> None:
-    """Check a gitops repository the way Argo CD will see it: schemas, ApplicationSets,
-    projects, paths, Helm charts and lint rules; offline."""
-    from gitops_scaffold.validate import Options, Severity, reporters, validate
-
-    if rules:
-        typer.echo(reporters.rules_text())
-        raise typer.Exit(0)
-    options = Options(
-        schemas=schemas,
-        helm=helm,
-        kube_version=kube_version,
-        repo_urls=list(repo_url or []),
-        production=production,
-        ignore={i.strip().upper() for i in ignore or [] if i.strip()},
-    )
-    report = _call(lambda: validate(directory, options))
-    threshold = None if fail_on is FailOn.never else Severity[fail_on.value]
-    if report_format is ReportFormat.json:
-        typer.echo(reporters.as_json(report, fail_on=threshold))
-    elif report_format is ReportFormat.sarif:
-        typer.echo(reporters.sarif(report))
-    else:
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        typer.echo(reporters.text(report, fail_on=threshold, color=color))
-    raise typer.Exit(report.exit_code(threshold))
-
-
-class PreviewFormat(StrEnum):
-    table = "table"
-    yaml = "yaml"
-    json = "json"
-
-
-@app.command("preview", epilog="Example: scaffold preview . --output yaml")
-def preview_command(
-    target: Annotated[
-        Path,
-        typer.Argument(help="The repository, or one ApplicationSet file in it (default: the current one)."),
-    ] = Path(),
-    output: Annotated[
-        PreviewFormat, typer.Option("--output", "-o", help="table for people, yaml or json for scripts.")
-    ] = PreviewFormat.table,
-    include_written: Annotated[
-        bool, typer.Option("--all", help="Also list the Applications written directly in the repository.")
-    ] = False,
-) -> None:
-    """List the Applications every ApplicationSet generates, expanded offline as Argo CD does."""
-    from gitops_scaffold import preview as previews
-
-    result = _call(lambda: previews.preview(target, include_written=include_written))
-    if output is PreviewFormat.json:
-        typer.echo(previews.as_json(result))
-    elif output is PreviewFormat.yaml:
-        typer.echo(previews.as_yaml(result), nl=False)
-    else:
-        typer.echo(previews.as_table(result))
-        for note in result.notes:
-            typer.echo(f"note: {note}", err=True)
-        for error in result.errors:
-            typer.echo(f"scaffold: {error}", err=True)
-    raise typer.Exit(result.exit_code)
+app.command("validate", epilog="Example: scaffold validate .")(cli_check.validate_command)
+app.command("preview", epilog="Example: scaffold preview . --output yaml")(cli_check.preview_command)
+app.command("diff", epilog="Example: scaffold diff --base HEAD --output markdown")(cli_check.diff_command)
 
 
 def main() -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gitops_scaffold import __version__
+from gitops_scaffold import __version__, ci
 from gitops_scaffold.catalog import ADDONS
+from gitops_scaffold.constants import IN_CLUSTER_SERVER
 from gitops_scaffold.context_platform import effective_platform, ingress_class, platform_view
-from gitops_scaffold.model import IN_CLUSTER_SERVER, Addon, Answers, is_production, suffix_of
+from gitops_scaffold.model import Addon, Answers, is_production, suffix_of
 
 Json = dict[str, Any]
 
@@ -69,6 +70,8 @@ def resolve(answers: Answers) -> Json:
         "aws_region_source": region_source,
         # The gitops-scaffold release that rendered the repo (its CI installs the same one).
         "tool_version": __version__,
+        # Pinned actions and the install step every generated workflow shares (ci.py).
+        "ci": ci.resolve(answers.ci, __version__),
         # Karpenter node pools, the TLS issuer and repository access (context_platform.py).
         **platform_view(answers, addons, region),
     }

@@ -9,6 +9,8 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # conflicts, lint findings, repo behind templates
 EXIT_USAGE = 2  # bad input, bad usage; nothing was written
+EXIT_INTERNAL = 3  # a bug: the message names the crash log
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 
 class ScaffoldError(Exception):

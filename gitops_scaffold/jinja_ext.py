@@ -42,7 +42,7 @@ def yaml_scalar(value: Any) -> str:
     if value is None:
         return "null"
     text = str(value)
-    if _PLAIN_SAFE.match(text) and text.lower() not in _YAML_SPECIAL:
+    if _PLAIN_SAFE.fullmatch(text) and text.lower() not in _YAML_SPECIAL:
         return text
     return quote(text)
 

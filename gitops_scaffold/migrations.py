@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gitops_scaffold.answers import ANSWERS_FILE, Document, parse
+from gitops_scaffold.answers import Document, parse
+from gitops_scaffold.constants import ANSWERS_FILE
 from gitops_scaffold.errors import UserInputError
 from gitops_scaffold.model import ANSWERS_VERSION
 

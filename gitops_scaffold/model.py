@@ -21,17 +21,22 @@ from pydantic import (
     model_validator,
 )
 
+from gitops_scaffold.constants import IN_CLUSTER_SERVER
 from gitops_scaffold.model_platform import IngressSettings, Karpenter, RepoAuth, Tls, platform_problems
 
 ANSWERS_VERSION = 1
 DEFAULT_ARGOCD_CHART_VERSION = "10.9.1"  # argo-cd chart with Argo CD v3.5.3
-IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
 
+# Every pattern here is applied with ``fullmatch``: ``$`` alone also matches before a trailing
+# newline, and "shop\n" would become a directory name and broken YAML.
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,\-?]+$")
 _DURATION = re.compile(r"^([0-9]+h)?([0-9]+m)?([0-9]+s)?$")
-_IMAGE = re.compile(r"^[a-z0-9]+([._\-/:][a-z0-9]+)*$")
+# An image repository: an optional registry host (with a port) and path components, no tag
+# or digest (those are the `tag` and `digest` keys).
+_REGISTRY = re.compile(r"[a-z0-9]([a-z0-9.\-]*[a-z0-9])?(:[0-9]{1,5})?")
+_IMAGE_COMPONENT = re.compile(r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*")
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}$")
 _VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.\-]+)?$")
 _HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.\-]+(:[0-9]+)?(/[A-Za-z0-9._~\-/%]*)?$")
@@ -40,13 +45,14 @@ _ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_\-
 _SECRET_KEY = re.compile(r"^[A-Za-z0-9/_+=.@\-]+$")
 _HTTP_PATH = re.compile(r"^/[A-Za-z0-9._~\-/]*$")
 _SLACK_CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
+_USERINFO = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.\-]*://)(?P<userinfo>[^/\s]*@)", re.IGNORECASE)
 _GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.@\-:/]{0,127}$")
 
 
 def _dns_label(value: str) -> str:
     if len(value) > 63:
         raise ValueError(f"{value!r} is longer than 63 characters (a DNS-1123 label)")
-    if not _DNS_LABEL.match(value):
+    if not _DNS_LABEL.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a DNS-1123 label: lowercase letters, digits and '-', "
             "starting and ending with a letter or digit"
@@ -56,15 +62,38 @@ def _dns_label(value: str) -> str:
 
 def _pattern(regex: re.Pattern[str], expected: str) -> AfterValidator:
     def check(value: str) -> str:
-        if not regex.match(value):
+        if not regex.fullmatch(value):
             raise ValueError(f"{value!r} is not {expected}")
         return value
 
     return AfterValidator(check)
 
 
+def mask_credentials(text: str) -> str:
+    """``text`` with the user:token of a URL (and any query, where tokens also travel)
+    replaced by ***, so no message echoes a secret."""
+    masked = _USERINFO.sub(lambda m: f"{m['scheme']}***@", text)
+    return re.sub(r"\?.*", "?***", masked, flags=re.DOTALL)
+
+
+def _url(regex: re.Pattern[str], expected: str) -> AfterValidator:
+    """A URL without credentials; the value is never echoed unmasked."""
+
+    def check(value: str) -> str:
+        if _USERINFO.match(value):
+            raise ValueError(
+                f"{mask_credentials(value)!r} holds credentials (user:token@); remove them from "
+                "the URL: Argo CD reads repository and cluster credentials from Secrets, never Git"
+            )
+        if not regex.fullmatch(value):
+            raise ValueError(f"{mask_credentials(value)!r} is not {expected}")
+        return value
+
+    return AfterValidator(check)
+
+
 def _hostname(value: str) -> str:
-    if len(value) > 253 or not _DNS_SUBDOMAIN.match(value):
+    if len(value) > 253 or not _DNS_SUBDOMAIN.fullmatch(value):
         raise ValueError(f"{value!r} is not a DNS host name (lowercase, dot-separated labels)")
     return value
 
@@ -72,27 +101,90 @@ def _hostname(value: str) -> str:
 def _pinned_tag(value: str) -> str:
     if value == "latest":
         raise ValueError("'latest' is not a pinned tag; name a release such as 'v1.4.2'")
-    if not _TAG.match(value):
+    if not _TAG.fullmatch(value):
         raise ValueError(f"{value!r} is not a container image tag")
     return value
 
 
+def _image_repository(value: str) -> str:
+    """`registry[:port]/path` without a tag or digest: those have keys of their own."""
+    repository, at, digest = value.partition("@")
+    if at:
+        raise ValueError(
+            f"{value!r} holds a digest; write image: {repository!r} and the digest under digest: {digest!r}"
+        )
+    components = repository.split("/")
+    last, colon, tag = components[-1].partition(":")
+    if colon:
+        head = "/".join([*components[:-1], last])
+        raise ValueError(f"{value!r} holds a tag; write image: {head!r} and tag: {tag!r}")
+    registry = (
+        components[0]
+        if len(components) > 1
+        and ("." in components[0] or ":" in components[0] or components[0] == "localhost")
+        else None
+    )
+    paths = components[1:] if registry is not None else components
+    if (registry is not None and not _REGISTRY.fullmatch(registry)) or not all(
+        _IMAGE_COMPONENT.fullmatch(part) for part in paths
+    ):
+        raise ValueError(
+            f"{value!r} is not an image reference without tag, such as 'ghcr.io/acme/shop' or "
+            "'registry:5000/team/shop' (lowercase)"
+        )
+    return value
+
+
 def _cron(value: str) -> str:
-    fields = value.split()
-    if len(fields) != 5 or not all(_CRON_FIELD.match(field) for field in fields):
-        raise ValueError(f"{value!r} is not a five-field cron schedule such as '0 8 * * MON-FRI'")
+    from gitops_scaffold.cron import CronError, check_schedule
+
+    try:
+        check_schedule(value)
+    except CronError as exc:
+        raise ValueError(
+            f"{value!r} is not a five-field cron schedule Argo CD accepts ({exc}); for example "
+            "'0 8 * * MON-FRI'"
+        ) from None
+    return value
+
+
+def _timezone(value: str) -> str:
+    if value not in _time_zones():
+        close = [z for z in _time_zones() if z.lower() == value.lower()]
+        hint = f"; did you mean {close[0]!r}?" if close else " (a tz database name such as 'Europe/Berlin')"
+        raise ValueError(f"{value!r} is not a time zone Argo CD knows{hint}")
+    return value
+
+
+def _time_zones() -> frozenset[str]:
+    import zoneinfo
+
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _slack_channel(value: str) -> str:
+    if value.startswith("#"):
+        raise ValueError(
+            f"{value!r}: write the channel name without '#' ({value.lstrip('#')!r}); YAML also "
+            "reads an unquoted # as the start of a comment"
+        )
+    if not _SLACK_CHANNEL.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a Slack channel name (lowercase letters, digits, '-' and '_', "
+            "at most 80 characters)"
+        )
     return value
 
 
 def _duration(value: str) -> str:
-    if not value or not _DURATION.match(value):
+    if not value or not _DURATION.fullmatch(value):
         raise ValueError(f"{value!r} is not a duration such as '2h' or '1h30m'")
     return value
 
 
 Name = Annotated[str, StringConstraints(strict=True), AfterValidator(_dns_label)]
 Hostname = Annotated[str, StringConstraints(strict=True), AfterValidator(_hostname)]
-HttpsUrl = Annotated[str, StringConstraints(strict=True), _pattern(_HTTPS_URL, "an https:// URL")]
+HttpsUrl = Annotated[str, StringConstraints(strict=True), _url(_HTTPS_URL, "an https:// URL")]
 HttpPath = Annotated[str, StringConstraints(strict=True), _pattern(_HTTP_PATH, "an HTTP path")]
 ChartVersion = Annotated[
     str, StringConstraints(strict=True), _pattern(_VERSION, "a chart version such as '1.2.3'")
@@ -106,7 +198,7 @@ class Strict(BaseModel):
 
 
 class Repo(Strict):
-    url: Annotated[str, _pattern(_GIT_URL, "a Git URL (https://host/org/repo or git@host:org/repo)")]
+    url: Annotated[str, _url(_GIT_URL, "a Git URL (https://host/org/repo or git@host:org/repo)")]
     """The Git repository Argo CD pulls this configuration from."""
     revision: Annotated[
         str, StringConstraints(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9._\-/]+$")
@@ -177,7 +269,7 @@ class SyncWindow(Strict):
     """How long the window stays open, such as '2h'."""
     manual_sync: bool = False
     """Allow manual syncs while a deny window is active."""
-    timezone: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]+(/[A-Za-z_+\-0-9]+)*$")] | None = None
+    timezone: Annotated[str, StringConstraints(strict=True), AfterValidator(_timezone)] | None = None
     """Time zone of the schedule, such as Europe/Berlin (default: UTC)."""
 
 
@@ -220,8 +312,8 @@ _PRINTABLE = re.compile("^[\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0
 
 
 def _printable(value: str) -> str:
-    if not _PRINTABLE.match(value):
-        bad = next(c for c in value if not _PRINTABLE.match(c))
+    if not _PRINTABLE.fullmatch(value):
+        bad = next(c for c in value if not _PRINTABLE.fullmatch(c))
         raise ValueError(f"{value!r} holds the control character U+{ord(bad):04X}; remove it")
     return value
 
@@ -238,6 +330,9 @@ class Ingress(Strict):
     """Host name the service is exposed on."""
     path: HttpPath = "/"
     """Path prefix routed to the service."""
+    hosts: dict[Name, Hostname] = Field(default_factory=dict)
+    """Host per environment where it differs from host (two environments on one cluster need two).
+    A key that names no environment is ignored, so removing an environment leaves no error here."""
 
 
 class Autoscaling(Strict):
@@ -260,12 +355,12 @@ class Service(Strict):
     """Service name (a DNS-1123 label)."""
     team: Name
     """The owning team (one of teams[].name)."""
-    image: Annotated[
-        str, StringConstraints(max_length=255), _pattern(_IMAGE, "an image reference without tag")
-    ]
-    """Container image repository, without tag."""
+    image: Annotated[str, StringConstraints(max_length=255), AfterValidator(_image_repository)]
+    """Container image repository, without tag or digest (registry:5000/team/shop is fine)."""
     tag: Annotated[str, AfterValidator(_pinned_tag)]
     """A pinned image tag; 'latest' is refused."""
+    digest: Annotated[str, _pattern(_DIGEST, "an image digest 'sha256:<64 hex digits>'")] | None = None
+    """Optional digest pin (sha256:...): the image is pulled as image:tag@digest."""
     port: Annotated[int, Field(ge=1, le=65535)] = 8080
     """Container port."""
     health_path: HttpPath = "/health"
@@ -287,9 +382,7 @@ class Addon(Strict):
     """A built-in add-on (ingress-nginx, cert-manager, external-secrets, karpenter, ...) or your own."""
     # For the built-in add-ons these come from the catalog; another add-on must name them all.
     repo_url: (
-        Annotated[
-            str, _pattern(re.compile(r"^(https://|oci://)[A-Za-z0-9.\-/_:]+$"), "a chart repository URL")
-        ]
+        Annotated[str, _url(re.compile(r"^(https://|oci://)[A-Za-z0-9.\-/_:]+$"), "a chart repository URL")]
         | None
     ) = None
     """Chart repository (required for an add-on that is not built in)."""
@@ -302,9 +395,9 @@ class Addon(Strict):
 
 
 class Slack(Strict):
-    deployments: Annotated[str, _pattern(_SLACK_CHANNEL, "a Slack channel name")]
+    deployments: Annotated[str, AfterValidator(_slack_channel)]
     """Channel for deployment notifications."""
-    alerts: Annotated[str, _pattern(_SLACK_CHANNEL, "a Slack channel name")]
+    alerts: Annotated[str, AfterValidator(_slack_channel)]
     """Channel for failed syncs and degraded health."""
 
 
@@ -327,8 +420,73 @@ class Aws(Strict):
     """Region of AWS Secrets Manager (External Secrets) and ECR."""
 
 
+# How CI installs gitops-scaffold: a pip requirement naming the package, or a git URL at a
+# tag. No whitespace, quotes or shell characters (it is written into a `run:` line), and no
+# user:password@ or token@ (no credential in Git).
+_PIP_REQUIREMENT = re.compile(r"^gitops-scaffold(\[[a-z,]+\])?((==|>=|~=)[0-9][0-9A-Za-z.+\-]*)?$")
+_GIT_INSTALL = re.compile(r"^git\+https://[A-Za-z0-9.\-]+(:[0-9]+)?/[A-Za-z0-9._~\-/]+@[A-Za-z0-9._\-/]+$")
+_INDEX_URL = re.compile(r"^https://[A-Za-z0-9.\-]+(:[0-9]+)?(/[A-Za-z0-9._~\-/%]*)?$")
+
+
+_URL_CREDENTIALS = re.compile(r"^[a-z+]+://[^/]*@")
+
+
+def _no_credentials(value: str) -> None:
+    # Never echo the value: it may hold a token.
+    if _URL_CREDENTIALS.match(value):
+        raise ValueError(
+            "holds credentials (user@ or user:token@ before the host); give the runner a pip "
+            "config or netrc instead, never Git"
+        )
+
+
+def _install(value: str) -> str:
+    _no_credentials(value)
+    if _PIP_REQUIREMENT.match(value) or _GIT_INSTALL.match(value):
+        return value
+    raise ValueError(
+        f"{value!r} is neither a pip requirement such as 'gitops-scaffold[validate]==0.1.0' nor a git "
+        "URL at a tag such as 'git+https://github.com/org/gitops-scaffold@v0.1.0'"
+    )
+
+
+def _index_url(value: str) -> str:
+    _no_credentials(value)
+    if not _INDEX_URL.match(value):
+        raise ValueError(f"{value!r} is not an https:// package index URL")
+    return value
+
+
+class Ci(Strict):
+    install: Annotated[str, AfterValidator(_install)] | None = None
+    """How CI installs gitops-scaffold: a pip requirement or git+https://HOST/PATH@TAG (default: pinned)."""
+    index_url: Annotated[str, AfterValidator(_index_url)] | None = None
+    """Package index to install from (pip --index-url); credentials come from the runner, not Git."""
+
+
 def _default_platform() -> list[Addon]:
     return [Addon(name=n) for n in ("ingress-nginx", "cert-manager", "external-secrets", "karpenter")]
+
+
+_VALUES_KEY = re.compile(r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*$")
+ValuesKey = Annotated[str, _pattern(_VALUES_KEY, "a dotted values key such as 'image.tag'")]
+
+
+def _default_promotion_keys() -> list[str]:
+    return ["image.tag"]
+
+
+class ServicePromotion(Strict):
+    keys: Annotated[list[ValuesKey], Field(min_length=1)]
+    """The values keys `scaffold promote` copies for this service (replaces promotion.keys)."""
+
+
+class Promotion(Strict):
+    keys: Annotated[list[ValuesKey], Field(min_length=1)] = Field(default_factory=_default_promotion_keys)
+    """The values keys `scaffold promote` copies between environments (image.digest moves with
+    image.tag when either side pins one)."""
+    services: dict[Name, ServicePromotion] = Field(default_factory=dict)
+    """Per-service overrides of the promoted keys."""
 
 
 class Answers(Strict):
@@ -367,6 +525,8 @@ class Answers(Strict):
     """Argo CD notifications to Slack."""
     image_updater: ImageUpdater | None = None
     """Automatic image updates for opted-in environments."""
+    ci: Ci = Field(default_factory=Ci)
+    """The generated CI workflows."""
     aws: Aws | None = None
     """AWS settings (default region: that of the first ECR registry named here, else us-east-1)."""
     karpenter: Karpenter = Field(default_factory=Karpenter)
@@ -375,6 +535,8 @@ class Answers(Strict):
     """The cert-manager ClusterIssuer of the ingresses' certificates."""
     ingress: IngressSettings = Field(default_factory=IngressSettings)
     """The ingress controller: ingress-nginx (the default, the first release's) or the AWS LBC."""
+    promotion: Promotion = Field(default_factory=Promotion)
+    """What `scaffold promote` copies from one environment's values file to the next."""
 
 
 # --- rules that need the whole file -------------------------------------------------------
@@ -387,6 +549,7 @@ class Problem(BaseModel):
 
     loc: Loc
     message: str
+    also: Loc | None = None  # the other source of a collision, named in the message with its line
 
 
 def is_production(answers: Answers, index: int) -> bool:
@@ -413,6 +576,7 @@ def _choices(names: list[str]) -> str:
 def cross_check(answers: Answers) -> list[Problem]:
     """Every problem that a single field cannot see, in file order."""
     from gitops_scaffold.catalog import ADDONS
+    from gitops_scaffold.derived import derived_name_problems
 
     problems: list[Problem] = []
     for section in ("clusters", "environments", "teams", "services", "platform"):
@@ -450,6 +614,16 @@ def cross_check(answers: Answers) -> list[Problem]:
         problems += _service_problems(answers, index, service, team_names)
 
     problems += _namespace_clashes(answers)
+    problems += derived_name_problems(answers)
+    service_names = [s.name for s in answers.services]
+    problems += [
+        Problem(
+            loc=("promotion", "services", name),
+            message=f"unknown service {name!r}; expected one of {_choices(service_names)}",
+        )
+        for name in answers.promotion.services
+        if name not in service_names
+    ]
     problems += [Problem(loc=loc, message=message) for loc, message in platform_problems(answers)]
     for index, addon in enumerate(answers.platform):
         if addon.name == "argocd-image-updater" and answers.image_updater is None:

@@ -1,13 +1,21 @@
-"""How results reach people and scripts: a short summary, a diff, or a JSON envelope."""
+"""How results reach people and scripts: a short summary, a diff, or a JSON envelope.
+
+Every command's JSON carries ``schema_version``; so does the error object a command prints on
+stdout with ``-o json`` when it fails (the exit code is the same as in text form).
+"""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from gitops_scaffold.operations import Result
 from gitops_scaffold.plan import NEEDS_ATTENTION, Action
+from gitops_scaffold.result import Result, Status
+
+if TYPE_CHECKING:
+    from gitops_scaffold.promotion.runner import PinResult
 
 JSON_SCHEMA_VERSION = 1
 _QUIET_ACTIONS = {Action.UNCHANGED, Action.KEEP}
@@ -33,6 +41,124 @@ def as_json(result: Result) -> str:
     if result.dry_run:
         payload["diff"] = result.diff
     return json.dumps(payload, indent=2)
+
+
+def error_json(command: str, message: str, exit_code: int) -> str:
+    """The envelope of a command that failed: what a script reads instead of stderr."""
+    payload = {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "command": command,
+        "exit_code": exit_code,
+        "error": {"message": message, "lines": message.splitlines()},
+    }
+    return json.dumps(payload, indent=2)
+
+
+def crash_log_path() -> Path:
+    """Where a bug's traceback goes: the user's cache folder, one file per process."""
+    import os
+
+    from platformdirs import user_cache_path
+
+    return user_cache_path("gitops-scaffold") / f"crash-{os.getpid()}.log"
+
+
+def error_text(message: str) -> str:
+    return f"scaffold: {message}".replace("\n", "\nscaffold: ")
+
+
+def status_json(report: Status) -> str:
+    payload = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(report).items()}
+    envelope = {"schema_version": JSON_SCHEMA_VERSION, "command": "status", **payload}
+    return json.dumps({**envelope, "exit_code": report.exit_code}, indent=2)
+
+
+def status_text(report: Status, quiet: bool = False) -> str:
+    """The files the user changed, and what `upgrade` or `render` would change; -q: only when behind."""
+    if quiet and report.exit_code == 0:
+        return ""
+    lines = [f"scaffold status: {report.repo} (last rendered by gitops-scaffold {report.rendered_by})"]
+    for label, paths in (
+        ("edited by you", report.modified),
+        ("image pins moved by set-image/promote (yours, kept by every render)", report.pinned),
+        ("deleted by you", report.deleted),
+        ("unresolved conflicts", report.conflicted),
+        ("would change on `scaffold upgrade`", report.behind),
+    ):
+        if paths:
+            lines.append(f"  {label}: {len(paths)}")
+            lines.append("\n".join(f"    {p}" for p in paths))
+    if report.pin_changes:
+        lines.append(f"  chart pins moved in generated files (e.g. by Renovate): {len(report.pin_changes)}")
+        lines += [f"    {c['path']}: {c['chart']} {c['from']} -> {c['to']}" for c in report.pin_changes]
+        options = " ".join(sorted({c["option"] for c in report.pin_changes}))
+        lines.append(f"  record them in scaffold.yaml: scaffold upgrade {options}")
+    if report.answers_changed:
+        lines.append("  scaffold.yaml changed since the last render: run `scaffold render`")
+    if report.templates_changed:
+        lines.append("  the installed templates are newer than the repo's: run `scaffold upgrade`")
+    if report.exit_code == 0:
+        lines.append("  up to date")
+    return "\n".join(lines)
+
+
+def pin_json(result: PinResult) -> str:
+    """set-image and promote: each key that moved, what was left alone, the Git steps taken."""
+    payload = {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "command": result.command,
+        "repo": str(result.repo),
+        "dry_run": result.dry_run,
+        "exit_code": result.exit_code,
+        "changes": [
+            {
+                "service": e.service,
+                "environment": e.env,
+                "key": e.key,
+                "old": e.old,
+                "new": e.new,
+                "path": e.path,
+            }
+            for e in result.edits
+        ],
+        "left_alone": result.reports,
+        "branch": result.branch,
+        "commit": result.commit,
+        "pushed": result.pushed,
+        "push_retries": result.push_retries,
+        "notes": result.notes,
+    }
+    if result.dry_run:
+        payload["diff"] = result.diff
+    return json.dumps(payload, indent=2)
+
+
+def pin_summary(result: PinResult) -> str:
+    """set-image and promote for people: one line per key that moved, then the Git steps."""
+    head = f"scaffold {result.command}: {result.repo}" + (
+        " (dry run: nothing written)" if result.dry_run else ""
+    )
+    lines = [head]
+    if result.edits:
+        width = max(len(e.service) for e in result.edits)
+        key_width = max(len(e.key) for e in result.edits)
+        verb = "would change" if result.dry_run else "changed"
+        lines.append(f"  {verb}: {len(result.edits)}")
+        lines += [
+            f"    {e.service.ljust(width)}  {e.key.ljust(key_width)}  {e.env}: "
+            f"{e.old or '(unset)'} -> {e.new or '(unset)'}"
+            for e in result.edits
+        ]
+    elif not result.reports:
+        lines.append("  nothing to change")
+    lines += [f"  {report}" for report in result.reports]
+    if result.commit:
+        lines.append(f"  committed {result.commit[:12]}" + (f" on {result.branch}" if result.branch else ""))
+    if result.pushed:
+        retried = f" after {result.push_retries} retr{'y' if result.push_retries == 1 else 'ies'}"
+        lines.append(f"  pushed to origin/{result.branch}" + (retried if result.push_retries else ""))
+    lines += [f"note: {note}" for note in result.notes]
+    return "\n".join(lines)
 
 
 def summary(result: Result, color: bool = False) -> str:

@@ -25,10 +25,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from gitops_scaffold import disk
+from gitops_scaffold.disk import UndecodableFileError
 from gitops_scaffold.merge import merge3
 from gitops_scaffold.render import Tree
 from gitops_scaffold.state import encode_record, record_path
+
+if TYPE_CHECKING:
+    from gitops_scaffold.promotion.carry import Carry
 
 
 class Action(StrEnum):
@@ -83,12 +89,8 @@ class Plan:
 
 
 def read_current(repo: Path, path: str) -> str | None:
-    try:
-        return (repo / path).read_text(encoding="utf-8")
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return None  # a folder where a file goes: writing it is refused before the commit point
-    except UnicodeDecodeError:
-        return (repo / path).read_bytes().decode("utf-8", errors="surrogateescape")
+    """The file on disk (None: missing); raises UndecodableFileError when it is not text."""
+    return disk.read_text(repo, path)
 
 
 def decide(path: str, base: str | None, current: str | None, new: str) -> Change:
@@ -124,8 +126,13 @@ def make_plan(
     old_records: dict[str, Tree | None],
     stale_keys: Iterable[str] = (),
     force: bool = False,
+    carry: Carry | None = None,
 ) -> Plan:
-    """Decide every rendered and stale file; the records to keep come along in ``internal``."""
+    """Decide every rendered and stale file; the records to keep come along in ``internal``.
+
+    ``carry`` may rewrite (base, new) of a file before the decision: image pins moved by
+    set-image/promote win over the render (promotion/carry.py); the record keeps ``new``.
+    """
     plan = Plan()
     rendered_paths: set[str] = set()
     for key, files in rendered.items():
@@ -133,7 +140,7 @@ def make_plan(
         kept: Tree = {}
         for path, new in sorted(files.items()):
             rendered_paths.add(path)
-            change = decide(path, base_files.get(path), read_current(repo, path), new)
+            change = _decide_on_disk(repo, path, base_files.get(path), new, carry)
             plan.changes.append(change)
             if change.action is not Action.BLOCKED:
                 kept[path] = new
@@ -150,7 +157,21 @@ def make_plan(
     return plan
 
 
+def _decide_on_disk(repo: Path, path: str, base: str | None, new: str, carry: Carry | None) -> Change:
+    try:
+        current = read_current(repo, path)
+        base, carried = carry(path, base, current, new) if carry else (base, new)
+        return decide(path, base, current, carried)
+    except UndecodableFileError:
+        if base is None:  # the user's own file is in the way of a generated one
+            return Change(path, Action.BLOCKED)
+        raise  # a file the scaffold wrote, no longer text: one line, exit 2
+
+
 def _add_stale(plan: Plan, repo: Path, path: str, base: str, force: bool) -> None:
-    change = decide_stale(path, base, read_current(repo, path), force)
+    try:
+        change = decide_stale(path, base, read_current(repo, path), force)
+    except UndecodableFileError:  # no longer what the scaffold wrote: the user's now
+        change = Change(path, Action.DELETE) if force else Change(path, Action.KEEP_EDITED)
     if change is not None:
         plan.changes.append(change)

@@ -13,15 +13,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from jinja2 import Environment, Template
 
 from gitops_scaffold.context import Json
+from gitops_scaffold.templates_root import templates_root
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
+TEMPLATES_DIR = templates_root()
 TEMPLATE_SUFFIX = ".jinja"
 
 Tree = dict[str, str]
@@ -173,7 +174,14 @@ def render_instance(instance: Instance) -> Tree:
 
 def render(view: Json, wanted: Callable[[str], bool] | None = None) -> dict[str, Tree]:
     """Render the wanted instances: ``{instance key: {path: text}}``."""
-    return {inst.key: render_instance(inst) for inst in instances(view, wanted)}
+    from gitops_scaffold import progress
+
+    wanted_instances = list(instances(view, wanted))
+    rendered: dict[str, Tree] = {}
+    for done, inst in enumerate(wanted_instances):
+        progress.tick("rendering", done, len(wanted_instances))
+        rendered[inst.key] = render_instance(inst)
+    return rendered
 
 
 def flatten(rendered: dict[str, Tree]) -> Tree:

@@ -17,11 +17,8 @@ import json
 from pathlib import Path
 
 from gitops_scaffold import __version__
+from gitops_scaffold.constants import META_FILE, RECORDS_DIR
 from gitops_scaffold.render import SETS, TEMPLATES_DIR, Tree
-
-STATE_DIR = ".scaffold"
-RECORDS_DIR = f"{STATE_DIR}/state"
-META_FILE = f"{STATE_DIR}/meta.json"
 
 
 def record_path(key: str) -> str:
@@ -38,13 +35,26 @@ def decode_record(text: str) -> Tree:
     return {path: "".join(lines) for path, lines in files.items()}
 
 
+def check_state_folder(repo: Path) -> None:
+    """`.scaffold/state` must be a folder; a file there is one clear line, not a crash."""
+    folder = repo / RECORDS_DIR
+    if folder.exists() and not folder.is_dir():
+        from gitops_scaffold.errors import UserInputError
+
+        raise UserInputError(
+            f"{folder}: is not a folder, so the scaffold's record of what it wrote is missing; "
+            f"restore it from Git (git checkout -- {RECORDS_DIR})"
+        )
+
+
 def load_record(repo: Path, key: str) -> Tree | None:
     path = repo / record_path(key)
+    check_state_folder(repo)
     try:
         return decode_record(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, IsADirectoryError, NotADirectoryError):
         from gitops_scaffold.errors import UserInputError
 
         raise UserInputError(
@@ -55,6 +65,7 @@ def load_record(repo: Path, key: str) -> Tree | None:
 
 def recorded_keys(repo: Path, prefixes: tuple[str, ...] | None = None) -> list[str]:
     """Instance keys with a record; only below the given key prefixes when named."""
+    check_state_folder(repo)
     root = repo / RECORDS_DIR
     keys: list[str] = []
     tops = prefixes if prefixes is not None else tuple(spec.name for spec in SETS)

@@ -1,13 +1,13 @@
 """Checks for the Argo CD objects of a rendered repository, shared by tests that need them.
 
 - ``argocd_documents`` / ``validate_argocd``: every Application, ApplicationSet and AppProject,
-  against the strict JSON Schemas derived from Argo CD v3.5.1's CRDs (shared/schemas/argocd).
+  against the strict JSON Schemas derived from Argo CD v3.5.1's CRDs (bundled in gitops_scaffold/schemas).
 - ``project_problems``: what ``AppProject.ValidateProject`` in Argo CD rejects (argocd-server
   runs it on every project create and update).
 - ``project_permits``: whether an AppProject lets an Application deploy (repository,
   destination, and the Namespace that CreateNamespace=true makes).
 - ``naive_expand``: an independent, pure-Python expansion of the `services` ApplicationSet, to
-  cross-check the Helm-based engine in gitops_scaffold.appset. It understands only what our
+  cross-check the Helm-based engine in gitops_scaffold.validate.argo.expansion. It understands only what our
   template uses: `{{ .a.b }}` and `{{- if <cond> }} / {{- else }} / {{- end }}` with and/or/not.
 - ``CLUSTER_EXTERNAL_SECRET_SCHEMA`` and ``IMAGE_UPDATER_SCHEMA``: closed subsets of the
   external-secrets.io/v1 ExternalSecret and argocd-image-updater 1.2.x ImageUpdater CRDs.
@@ -25,9 +25,10 @@ from typing import Any
 
 import jsonschema
 import yaml
-from helm_checks import DNS_SUBDOMAIN, EXTERNAL_SECRET_DATA, STRING_MAP, closed
 
-SCHEMAS = Path(__file__).resolve().parents[1] / "gitops_scaffold" / "schemas" / "argocd" / "v3.5.1"
+from tests.factory import SCHEMAS
+from tests.helm_checks import DNS_SUBDOMAIN, EXTERNAL_SECRET_DATA, STRING_MAP, closed
+
 ARGOCD_KINDS = {"Application": "application", "ApplicationSet": "applicationset",
                 "AppProject": "appproject"}
 IN_CLUSTER = "https://kubernetes.default.svc"

@@ -10,7 +10,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "platform" / "scaffold.yaml"
-SCHEMAS = ROOT / "gitops_scaffold" / "schemas" / "argocd" / "v3.5.1"  # the bundled CRD schemas
+# The Argo CD CRD schemas bundled in the package: tests never read anything beside the checkout.
+SCHEMAS = ROOT / "gitops_scaffold" / "schemas" / "argocd" / "v3.5.1"
+# Where the schemas were derived, in the development workspace only (compared when present).
+SHARED_SCHEMAS = ROOT.parent / "shared" / "schemas" / "argocd"
 
 MINIMAL: dict[str, Any] = {
     "version": 1,
@@ -46,11 +49,11 @@ def write_answers(path: Path, data: dict[str, Any] | str) -> Path:
 
 def init_repo(tmp_path: Path, data: dict[str, Any] | str | None = None, name: str = "repo") -> Path:
     """A freshly scaffolded repository (committed, so `git diff` shows later edits)."""
-    from gitops_scaffold import operations
+    from gitops_scaffold.commands import init as init_command
 
     answers = write_answers(tmp_path / f"{name}-answers.yaml", data or minimal())
     dest = tmp_path / name
-    operations.init(dest, answers, commit=True)
+    init_command.init(dest, answers, commit=True)
     return dest
 
 

@@ -19,7 +19,11 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from argocd_checks import (
+
+from gitops_scaffold.context import resolve
+from gitops_scaffold.model import Answers
+from gitops_scaffold.render import TEMPLATES_DIR, flatten, instances, render, render_instance
+from tests.argocd_checks import (
     CLUSTER_EXTERNAL_SECRET_SCHEMA,
     IMAGE_UPDATER_SCHEMA,
     IN_CLUSTER,
@@ -30,11 +34,7 @@ from argocd_checks import (
     schema_errors,
     wildcards,
 )
-from helm_checks import PROJECT_KINDS
-
-from gitops_scaffold.context import resolve
-from gitops_scaffold.model import Answers
-from gitops_scaffold.render import TEMPLATES_DIR, flatten, instances, render, render_instance
+from tests.helm_checks import PROJECT_KINDS
 
 EXAMPLE = Path(__file__).parents[1] / "examples/platform/scaffold.yaml"
 

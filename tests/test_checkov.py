@@ -31,15 +31,14 @@ from typing import Any
 import pytest
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # helm_checks, when run as a script
+# The repository root, so `tests.` imports resolve when this file runs as a script.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from helm_checks import load_values, render_manifests, write_tree
 
 from gitops_scaffold.context import resolve
 from gitops_scaffold.model import Answers
 from gitops_scaffold.render import flatten, render
 from tests.factory import ROOT, minimal
+from tests.helm_checks import load_values, render_manifests, write_tree
 
 SKIPS_FILE = Path(__file__).with_name("checkov-skips.yaml")
 
@@ -68,7 +67,7 @@ EVERYTHING = minimal(
 
 def answers_sets() -> dict[str, dict[str, Any]]:
     """The examples, the answers the chart tests use, and one with every optional part."""
-    import test_service_chart
+    from tests import test_service_chart
 
     sets = {
         path.parent.name: yaml.safe_load(path.read_text())

@@ -250,16 +250,46 @@ class Baseline:
     before: dict[str, bytes]
     after: dict[str, bytes]
     ops: list[str]
+    status: dict[str, int]  # what `scaffold status` exits with, before and after
 
 
 def baseline(source: Path, args: list[str], tmp: Path) -> Baseline:
     repo = copy_of(source, tmp, "baseline")
     before = snapshot(repo)
+    status_before = run_cli(["status", "-C", str(repo)], tmp).exit_code
     run = run_cli([*args, "-C", str(repo)], tmp)
     assert run.exit_code == 0, run.stderr
     after = snapshot(repo)
     assert after != before
-    return Baseline(before, after, run.ops)
+    status_after = run_cli(["status", "-C", str(repo)], tmp).exit_code
+    assert status_before is not None and status_after is not None
+    return Baseline(before, after, run.ops, {"before": status_before, "after": status_after})
+
+
+def status_tells_the_truth(repo: Path, base: Baseline, tmp: Path, point: int) -> list[str]:
+    """Right after a kill: `scaffold status` finishes (completing a committed transaction
+    first) and reports the state the repo is then in; `git status` finishes and shows changes
+    exactly when the repo is no longer the committed *before*."""
+    problems = []
+    status = run_cli(["status", "-C", str(repo)], tmp)
+    state = describe(snapshot(repo), base)
+    if state not in ("before", "after"):
+        problems.append(f"#{point}: after `scaffold status` the repo is {state}")
+    elif status.exit_code != base.status[state]:
+        problems.append(f"#{point}: `scaffold status` exits {status.exit_code} on {state}: {status.stderr}")
+    if (repo / ".git").exists():
+        git = subprocess.run(
+            ["git", "status", "--porcelain"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        clean = git.returncode == 0 and git.stdout.strip() == ""
+        if git.returncode != 0 or clean != (state == "before"):
+            problems.append(f"#{point}: `git status` on {state}: {git.returncode} {git.stdout[:200]!r}")
+    return problems
 
 
 def describe(state: dict[str, bytes], base: Baseline) -> str:
@@ -291,6 +321,7 @@ def test_sigkill_at_every_step_leaves_before_or_after(
             seen["journal"] += 1
         else:
             problems.append(f"kill before {base.ops[point - 1]} (#{point}): at once {state}, no journal")
+        problems += status_tells_the_truth(repo, base, tmp_path, point)
         recover(repo)
         state = describe(snapshot(repo), base)
         if state not in ("before", "after"):

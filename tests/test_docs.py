@@ -269,3 +269,26 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert (tmp_path / "site" / "reference" / "answers" / "index.html").is_file()
+    _assert_renders_offline(tmp_path / "site")
+
+
+_EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)=["']?(?:https?:)?//""", re.I)
+
+
+def _assert_renders_offline(site: Path) -> None:
+    """Every page loads only the site's own files, and diagram pages load the bundled Mermaid."""
+    bundled = site / "assets" / "javascripts" / "mermaid.min.js"
+    assert bundled.read_bytes() == (ROOT / "docs/assets/javascripts/mermaid.min.js").read_bytes()
+    diagram_pages = 0
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert not _EXTERNAL.search(html), f"{page.relative_to(site)} loads a file from another host"
+        assert "fonts.googleapis.com" not in html and "unpkg.com" not in html, page
+        if 'class="mermaid"' in html:
+            diagram_pages += 1
+            assert re.search(r'<script src="[./]*assets/javascripts/mermaid\.min\.js"', html), page
+    assert diagram_pages >= 3
+    # Reference tables keep key names whole (no `namespace_su` / `ffix`).
+    css = (site / "assets" / "stylesheets" / "extra.css").read_text(encoding="utf-8")
+    assert re.search(r"td:first-child code \{[^}]*white-space: nowrap", css)
+    assert "assets/stylesheets/extra.css" in (site / "reference" / "answers" / "index.html").read_text()

@@ -748,10 +748,11 @@ def test_ci_runs_scaffold_validate_with_pinned_actions(case: tuple[str, dict[str
     (job,) = workflow["jobs"].values()
     uses = [s["uses"] for s in job["steps"] if "uses" in s]
     assert {u.split("@")[0] for u in uses} == {"actions/checkout", "actions/setup-python"}
-    assert all(re.fullmatch(r"[\w/-]+@v[0-9]+", u) for u in uses)
+    # Pinned by full commit SHA (the tag is in a comment; tests/test_ci_workflows.py checks it).
+    assert all(re.fullmatch(r"[\w/-]+@[0-9a-f]{40}", u) for u in uses)
     runs = [s["run"] for s in job["steps"] if "run" in s]
     assert f'"gitops-scaffold[validate]=={view["tool_version"]}"' in runs[0]
-    assert runs[-1] == "scaffold validate ."
+    assert runs[-1] == "scaffold validate --output github ."
 
 
 def test_gitattributes_marks_the_scaffold_record_generated(case: tuple[str, dict[str, Any], Tree]) -> None:
@@ -774,7 +775,7 @@ def test_every_generated_file_says_what_it_is(case: tuple[str, dict[str, Any], T
                 ".github/",
             )
         )
-        or p in {"README.md", ".gitattributes", ".gitignore"}
+        or p in {"README.md", ".gitattributes", ".gitignore", ".pre-commit-config.yaml", "renovate.json"}
     ]
     for path in mine:
         if path.endswith(".helmignore"):

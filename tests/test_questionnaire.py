@@ -6,7 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from gitops_scaffold import answers, operations
+from gitops_scaffold import answers
+from gitops_scaffold.commands import init as init_command
 from gitops_scaffold.questionnaire import answer_defaults
 
 
@@ -17,7 +18,7 @@ def test_defaults_give_a_valid_answers_file_that_init_renders(tmp_path: Path) ->
     _, loaded = answers.load(path)
     assert [e.name for e in loaded.environments] == ["dev", "staging", "prod"]
     assert [s.name for s in loaded.services] == ["hello"]
-    result = operations.init(tmp_path / "repo", path)
+    result = init_command.init(tmp_path / "repo", path)
     assert result.exit_code == 0
     assert (tmp_path / "repo" / "apps/services/hello/values-prod.yaml").is_file()
     assert (tmp_path / "repo" / "scaffold.yaml").read_text() == text

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitops_scaffold import progress
+from gitops_scaffold.constants import JOURNAL, STATE_DIR
 from gitops_scaffold.errors import UserInputError
-from gitops_scaffold.validate import platform_rules  # noqa: F401  (registers GS030)
-from gitops_scaffold.validate.catalog import RULES, finding
-from gitops_scaffold.validate.findings import Finding, Report, Severity
-from gitops_scaffold.validate.helm import Helm, RenderRequest, helm_available
-from gitops_scaffold.validate.loader import Document, Path_, RepoFiles, load_repo
-from gitops_scaffold.validate.model import (
+from gitops_scaffold.validate.argo.cache import Cache, digest
+from gitops_scaffold.validate.argo.helm import Helm, RenderRequest, helm_available
+from gitops_scaffold.validate.argo.loader import Document, Path_, RepoFiles, load_repo
+from gitops_scaffold.validate.argo.objects import (
     App,
     Resource,
     find_clusters,
@@ -28,13 +28,23 @@ from gitops_scaffold.validate.model import (
     production_of,
     self_urls,
 )
-from gitops_scaffold.validate.projects import Project, check_app, check_duplicates, custom_cluster_scoped
+from gitops_scaffold.validate.argo.pool import Workers
+from gitops_scaffold.validate.argo.projects import Project, check_app, check_duplicates, custom_cluster_scoped
+from gitops_scaffold.validate.argo.schemas import ArgoSchemas, kube_schemas
+from gitops_scaffold.validate.argo.sources import SourceResolver
+from gitops_scaffold.validate.catalog import (
+    MISPLACED_FIELD,
+    RULES,
+    SINGLE_BRACE_PLACEHOLDER,
+    TEMPLATED_BOOLEAN,
+)
+from gitops_scaffold.validate.findings import Finding, Report, Severity
 from gitops_scaffold.validate.rules import Context, run_rules
-from gitops_scaffold.validate.schemas import ArgoSchemas, kube_schemas
-from gitops_scaffold.validate.sources import SourceResolver
+from gitops_scaffold.validate.structural import APPLICATIONSET_GENERATION, ARGOCD_SCHEMA
+from gitops_scaffold.yaml_guard import read_text
 
 # A schema error at the same place as one of these more specific findings is left out.
-_SUPERSEDES_SCHEMA = frozenset({"GS011", "GS012", "GS013"})
+_SUPERSEDES_SCHEMA = frozenset({r.id for r in (SINGLE_BRACE_PLACEHOLDER, TEMPLATED_BOOLEAN, MISPLACED_FIELD)})
 _MISSING_KEY = re.compile(r'no entry for key "([^"]+)"|key "?([^" ]+)"? not found')
 _WHERE = re.compile(r"\b(spec(?:\.[A-Za-z]+|\[\d+\])+)")
 
@@ -47,6 +57,8 @@ class Options:
     repo_urls: list[str] = field(default_factory=list)  # URLs naming this repository
     production: str | None = None  # regex for production Applications (non-scaffold repos)
     ignore: set[str] = field(default_factory=set)  # rule ids to skip
+    cache: bool = True  # reuse and store chart renders (--no-cache: off)
+    parallel: bool = True  # render on every core when there are enough charts
 
 
 @dataclass
@@ -77,18 +89,19 @@ def live_generators(generators: Any) -> set[str]:
 
 def expand_appsets(root: Path, docs: list[Document]) -> Expanded:
     """Every ApplicationSet's Applications; a failure is a GS103 finding at the key it names."""
-    from gitops_scaffold import appset
+    from gitops_scaffold.validate.argo import common, expansion
 
     apps: list[App] = []
     findings: list[Finding] = []
     notes: list[str] = []
-    if docs and not appset.engine_available():
+    if docs and not common.engine_available():
         notes.append(
             f"{len(docs)} ApplicationSet(s) not expanded, so their Applications were not checked: "
-            f"{appset.INSTALL_ENGINE}"
+            f"{common.INSTALL_ENGINE}"
         )
         return Expanded(apps, findings, notes)
-    for doc in docs:
+    for done, doc in enumerate(docs):
+        progress.tick("expanding ApplicationSets", done, len(docs))
         live = live_generators(doc.spec.get("generators"))
         if live:
             notes.append(
@@ -97,20 +110,22 @@ def expand_appsets(root: Path, docs: list[Document]) -> Expanded:
             )
             continue
         try:
-            generated = appset.expand(doc.data, root)
-        except appset.ExpansionError as exc:
-            findings.append(finding("GS103", doc.file, _line_of_message(doc, exc.message), exc.message))
+            generated = expansion.expand(doc.data, root)
+        except common.ExpansionError as exc:
+            line = _line_of_message(doc, exc.message)
+            findings.append(APPLICATIONSET_GENERATION.finding(doc.file, line, exc.message))
             continue
         except Exception as exc:  # an engine bug must not hide the rest of the report
             findings.append(
-                finding("GS103", doc.file, doc.line, f"ApplicationSet {doc.name}: cannot expand: {exc!r}")
+                APPLICATIONSET_GENERATION.finding(
+                    doc.file, doc.line, f"ApplicationSet {doc.name}: cannot expand: {exc!r}"
+                )
             )
             continue
         if not generated:
             findings.append(
                 _with_severity(
-                    finding(
-                        "GS103",
+                    APPLICATIONSET_GENERATION.finding(
                         doc.file,
                         doc.line_of(("spec", "generators")),
                         f"ApplicationSet {doc.name} generates no Application: its generators match nothing "
@@ -167,7 +182,40 @@ def validate(root: Path, options: Options | None = None) -> Report:
         raise UserInputError(
             f"--ignore: unknown rule id(s) {', '.join(unknown)}; see `scaffold validate --rules`"
         )
-    return _Run(root, options).report()
+    run = _Run(root, options)
+    try:
+        return run.report()
+    finally:
+        run.close()
+
+
+# A repository with this many charts likely renders enough (each in several environments) to
+# pay for worker processes, so they start while it is read and its ApplicationSets expanded;
+# unless no chart changed since its last run (then its renders are likely all in the cache).
+EARLY_WORKERS_CHARTS = 16
+
+
+def early_workers(kube_schemas: str | None) -> Workers:
+    import functools
+
+    from gitops_scaffold.validate.argo import rendering
+
+    return Workers(functools.partial(rendering.warm_up, kube_schemas))
+
+
+# Where a scaffold write command keeps its journal (apply.work_dir): a journal left there is a
+# change killed after its commit point, half on disk until a scaffold command finishes it.
+_JOURNALS = (f".git/scaffold/{JOURNAL}", f"{STATE_DIR}/txn/{JOURNAL}")
+
+
+def interrupted_transaction(root: Path) -> list[str]:
+    """A note when the tree checked is half of an interrupted scaffold change."""
+    if any((root / journal).is_file() for journal in _JOURNALS):
+        return [
+            "an interrupted scaffold command left a half-written change in this repository; "
+            "run `scaffold status` (or any scaffold command) there to finish it, then check again"
+        ]
+    return []
 
 
 class _Run:
@@ -176,7 +224,8 @@ class _Run:
     def __init__(self, root: Path, options: Options) -> None:
         self.root = root
         self.options = options
-        self.notes: list[str] = []
+        self._charts_digest: str | None = None
+        self.notes: list[str] = interrupted_transaction(root)
         self.files = load_repo(root)
         self.findings: list[Finding] = list(self.files.problems)
         self.argo = ArgoSchemas(options.schemas)
@@ -195,7 +244,32 @@ class _Run:
             )
             return None
         lint_version = self.kube.version if self.kube is not None and self.options.kube_version else None
-        return Helm(self.root, self.files, lint_version)
+        cache = Cache(enabled=self.options.cache)
+        parallel = self.options.parallel
+        helm = Helm(self.root, self.files, lint_version, kube=self.kube, cache=cache, parallel=parallel)
+        if parallel and len(self.files.charts) >= EARLY_WORKERS_CHARTS and self._charts_changed(helm):
+            helm.workers = early_workers(self.kube.version if self.kube is not None else None)
+        return helm
+
+    def _charts_changed(self, helm: Helm) -> bool:
+        """Whether a chart changed since this repository's last run (then renders are likely
+        not all in the cache, and workers are worth starting early); a guess, never a result."""
+        if helm.cache is None or not helm.cache.enabled:
+            return True
+        self._charts_digest = digest(sorted(helm.chart_hash(chart) for chart in self.files.charts))
+        last = helm.cache.get(self._hint_key())
+        return not isinstance(last, dict) or last.get("charts") != self._charts_digest
+
+    def _hint_key(self) -> str:
+        return digest("charts at the last run", str(self.root))
+
+    def close(self) -> None:
+        if self.helm is None:
+            return
+        if self.helm.workers is not None:
+            self.helm.workers.close()
+        if self._charts_digest is not None and self.helm.cache is not None:
+            self.helm.cache.put(self._hint_key(), {"charts": self._charts_digest})
 
     def report(self) -> Report:
         self.check_schemas()
@@ -231,7 +305,7 @@ class _Run:
                 "not schema-checked (custom resources without a bundled schema): "
                 + ", ".join(sorted(self.kube.unknown))
             )
-        return Report(
+        report = Report(
             repo=str(self.root),
             findings=_finish(self.root, self.findings, self.options.ignore),
             notes=self.notes,
@@ -243,6 +317,9 @@ class _Run:
                 "renders": self.helm.renders if self.helm else 0,
             },
         )
+        if self.helm is not None and self.helm.cache is not None:
+            self.helm.cache.trim()
+        return report
 
     def check_schemas(self) -> None:
         """Argo CD objects against the CRDs, the rest against Kubernetes' schemas."""
@@ -251,7 +328,8 @@ class _Run:
                 "Argo CD objects were not schema-checked: install the `validate` extra for jsonschema"
             )
         partial = kustomize_partials(self.files)
-        for doc in self.files.objects:
+        for done, doc in enumerate(self.files.objects):
+            progress.tick("checking schemas", done, len(self.files.objects))
             if doc.group == "argoproj.io":
                 if self.argo.available():
                     self.findings += self.argo.check(doc.data, doc.file, doc.line_of)
@@ -279,12 +357,17 @@ class _Run:
         if infer:
             urls = infer_self_urls(self.root, apps)
         resolver = SourceResolver(self.root, self.files, urls, self.helm, infer=infer)
+        planner = SourceResolver(self.root, self.files, set(urls), self.helm, infer=infer)
         groups: list[list[Resource]] = []
         seen: set[tuple[str, str, str]] = set()
         standalone = _app_of_apps_first(self.root, self.files.charts)
         pending = list(apps)
         while True:
             if pending:
+                if self.helm is not None:  # every render of the batch at once, on every core
+                    with self.helm.planning() as planned:
+                        planner.resolve_all(pending)
+                    self.helm.prefetch(planned)
                 resolver.resolve_all(pending)
                 fresh = [app.resources for app in pending if app.resources]
             elif self.helm is not None and (chart := _next_unused(standalone, self.helm)):
@@ -335,7 +418,8 @@ class _Run:
             [Resource(d.data, d.file, d.line_of) for d in self.files.objects if d.group != "argoproj.io"]
             + [r for group in groups for r in group if r.rendered]
         )
-        for res in resources:
+        for done, res in enumerate(resources):
+            progress.tick("checking rendered objects", done, len(resources))
             if not res.rendered:
                 continue
             if res.group == "argoproj.io":
@@ -416,7 +500,7 @@ def _suppressions(root: Path, files: set[str]) -> dict[str, dict[int, set[str]]]
     found: dict[str, dict[int, set[str]]] = {}
     for rel in files:
         try:
-            text = (root / rel).read_text(encoding="utf-8")
+            text = read_text(root / rel)
         except (OSError, UnicodeDecodeError):
             continue
         if "scaffold-validate:" not in text:
@@ -441,7 +525,7 @@ def _finish(root: Path, findings: list[Finding], ignore: set[str]) -> list[Findi
         here = suppressed.get(f.file, {})
         if f.rule in here.get(f.line, set()) or f.rule in here.get(0, set()):
             continue
-        if f.rule == "GS101" and (f.file, f.line) in specific:
+        if f.rule == ARGOCD_SCHEMA.id and (f.file, f.line) in specific:
             continue
         kept.setdefault((f.file, f.line, f.rule, f.message), f)
     return sorted(kept.values())

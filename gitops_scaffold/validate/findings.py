@@ -53,3 +53,16 @@ class Report:
 
     def exit_code(self, fail_on: Severity | None) -> int:
         return 1 if self.at_or_above(fail_on) else 0
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str  # short kebab-case name, for SARIF and humans
+    severity: Severity
+    title: str
+    explanation: str
+    fix: str
+
+    def finding(self, file: str, line: int, message: str, context: str = "") -> Finding:
+        return Finding(file, line, self.id, message, self.severity, context)

@@ -7,8 +7,8 @@ from collections import Counter
 from typing import Any
 
 from gitops_scaffold import __version__
-from gitops_scaffold.validate.catalog import RULES, Rule
-from gitops_scaffold.validate.findings import Finding, Report, Severity
+from gitops_scaffold.validate.catalog import RULES
+from gitops_scaffold.validate.findings import Finding, Report, Rule, Severity
 
 JSON_SCHEMA_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -161,3 +161,76 @@ def rules_text() -> str:
             f"  {rule.explanation}\n  Fix: {rule.fix}"
         )
     return "\n\n".join(blocks)
+
+
+# --- GitHub Actions workflow commands and JUnit XML ------------------------------------------
+
+_GITHUB_LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.info: "notice"}
+
+
+def _github_escape(value: str, *, property_value: bool) -> str:
+    # The escaping of the Actions toolkit (issueCommand): data, then also ':' and ',' in properties.
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if property_value else value
+
+
+def github(report: Report, *, prefix: str = "") -> str:
+    """One workflow command per finding, ``::error file=F,line=N,title=GSxxx::message``.
+
+    ``prefix`` is the checked folder relative to the workspace, so annotations land on the file.
+    """
+    lines = []
+    for f in report.findings:
+        props = [f"file={_github_escape(_joined(prefix, f.file), property_value=True)}"]
+        if f.line > 0:
+            props.append(f"line={f.line}")
+        props.append(f"title={f.rule}")
+        rule = RULES[f.rule]
+        message = f"{rule.name}: {f.message}" + (f" (in {f.context})" if f.context else "")
+        message += f"\nFix: {rule.fix}"
+        data = _github_escape(message, property_value=False)
+        lines.append(f"::{_GITHUB_LEVEL[f.severity]} {','.join(props)}::{data}")
+    lines += [
+        f"::notice title=scaffold validate::{_github_escape(n, property_value=False)}" for n in report.notes
+    ]
+    return "\n".join(lines)
+
+
+def _joined(prefix: str, file: str) -> str:
+    return f"{prefix.rstrip('/')}/{file}" if prefix and prefix != "." and file else file
+
+
+def junit(report: Report, *, fail_on: Severity | None) -> str:
+    """JUnit XML: a test suite per rule, a test case per file the rule checked and flagged
+    (failing at ``fail_on`` or worse), and one passing case for a rule nothing broke."""
+    import xml.etree.ElementTree as ET
+
+    failing = set(map(id, report.at_or_above(fail_on)))
+    by_rule: dict[str, dict[str, list[Finding]]] = {rule_id: {} for rule_id in sorted(RULES)}
+    for f in report.findings:
+        by_rule.setdefault(f.rule, {}).setdefault(f.file or report.repo, []).append(f)
+    root = ET.Element("testsuites", name="scaffold validate")
+    total = failures = 0
+    for rule_id, files in by_rule.items():
+        rule = RULES[rule_id]
+        suite = ET.SubElement(root, "testsuite", name=f"{rule_id} {rule.name}")
+        cases = failed = 0
+        for file, found in sorted(files.items()) or [("(every file)", [])]:
+            case = ET.SubElement(suite, "testcase", classname=rule_id, name=file)
+            cases += 1
+            bad = [f for f in found if id(f) in failing]
+            if bad:
+                failed += 1
+                failure = ET.SubElement(case, "failure", message=bad[0].message, type=bad[0].severity.name)
+                failure.text = "\n".join(f"{file}:{f.line}: {f.severity.name}: {f.message}" for f in bad)
+            elif found:
+                ET.SubElement(case, "system-out").text = "\n".join(
+                    f"{file}:{f.line}: {f.message}" for f in found
+                )
+        suite.set("tests", str(cases))
+        suite.set("failures", str(failed))
+        total, failures = total + cases, failures + failed
+    root.set("tests", str(total))
+    root.set("failures", str(failures))
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True)

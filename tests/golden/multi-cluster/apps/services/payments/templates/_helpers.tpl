@@ -161,3 +161,10 @@ external-secrets.io/v1beta1
 external-secrets.io/v1
 {{- end -}}
 {{- end }}
+
+{{/*
+The service image: repository:tag, and @digest when image.digest pins it.
+*/}}
+{{- define "service.image" -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag }}{{ with .Values.image.digest }}@{{ . }}{{ end }}
+{{- end }}

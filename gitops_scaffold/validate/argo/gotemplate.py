@@ -1,0 +1,152 @@
+"""Go templates through Helm: many parameter sets rendered per call to a throwaway chart."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tarfile
+from collections.abc import Callable, Sequence
+
+from gitops_scaffold.validate.argo.common import INSTALL_ENGINE, ExpansionError, Json
+from gitops_scaffold.validate.argo.params import short
+
+# --- Go templates through Helm -------------------------------------------------------------
+
+_CHART_YAML = "apiVersion: v2\nname: appset-expand\nversion: 0.1.0\ntype: application\n"
+# One chart template per parameter set: each string of the Argo CD template goes through `tpl`
+# with the parameters as data, and the results come back as one JSON list.
+_JOB_TEMPLATE = (
+    "{{- $job := index .Values.jobs %d -}}\n"
+    "{{- $out := list -}}\n"
+    "{{- range $job.strings -}}\n"
+    "{{- $out = append $out (tpl (index $.Values.strings (int .)) $job.params) -}}\n"
+    "{{- end -}}\n"
+    "{{ toJson $out }}\n"
+)
+_JOB_NAME = re.compile(r"templates/job-([0-9]+)\.yaml")
+# Functions one engine has and the other lacks; a template using them would expand here and
+# fail in Argo CD, or the other way round.
+_HELM_ONLY = ("include", "tpl", "required", "lookup", "fromJson", "fromJsonArray", "toToml")
+_ARGO_ONLY = ("normalize", "slugify")
+_ACTION = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_QUOTED = re.compile(r'"(?:\\.|[^"\\])*"|`[^`]*`')
+_FUNCTION = re.compile(r"(?<![\w.$])(" + "|".join(_HELM_ONLY + _ARGO_ONLY) + r")(?![\w])")
+
+
+# Helm clones every template of a chart for each `tpl` call, so one render's cost grows with
+# the square of its templates: batches of this many keep expansion linear (measured here, 2,000
+# parameter sets of two strings: one call 1.95 s, batches of 100 0.44 s).
+JOBS_PER_RENDER = 100
+
+
+class GoRenderer:
+    """Renders strings as Go templates, many parameter sets per call to Helm."""
+
+    def __init__(self, strict: bool, appset_name: str) -> None:
+        self.strict = strict
+        self.appset_name = appset_name
+
+    def render(
+        self, jobs: Sequence[tuple[Json, Sequence[str]]], where: str = "spec.template"
+    ) -> list[list[str]]:
+        """For each (params, strings): the strings rendered with the params."""
+        rendered: list[list[str]] = []
+        for start in range(0, len(jobs), JOBS_PER_RENDER):
+            rendered += self._render_batch(jobs[start : start + JOBS_PER_RENDER], where)
+        return rendered
+
+    def _render_batch(
+        self, jobs: Sequence[tuple[Json, Sequence[str]]], where: str
+    ) -> list[list[str]]:
+        unique = list(dict.fromkeys(s for _, strings in jobs for s in strings))
+        if not unique:
+            return [[] for _ in jobs]
+        for text in unique:
+            self.check_functions(text, where)
+        index = {s: i for i, s in enumerate(unique)}
+        values = {
+            "strings": unique,
+            "jobs": [
+                {"params": params, "strings": [index[s] for s in strings]}
+                for params, strings in jobs
+            ],
+        }
+        rendered = _helm_render(len(jobs), values, self.strict, self.describe_error(jobs, where))
+        return [json.loads(rendered[i]) if rendered[i].strip() else [] for i in range(len(jobs))]
+
+    def check_functions(self, text: str, where: str) -> None:
+        for action in _ACTION.findall(text):
+            found = _FUNCTION.search(_QUOTED.sub('""', action))
+            if found is None:
+                continue
+            name = found.group(1)
+            which = "Argo CD's" if name in _ARGO_ONLY else "Helm's"
+            other = "Helm" if name in _ARGO_ONLY else "Argo CD"
+            raise ExpansionError(
+                f"ApplicationSet {self.appset_name}: {where} uses {name}, one of {which} own "
+                f"template functions, which {other} does not have: {text!r}"
+            )
+
+    def describe_error(
+        self, jobs: Sequence[tuple[Json, Sequence[str]]], where: str
+    ) -> Callable[[str], ExpansionError]:
+        def describe(message: str) -> ExpansionError:
+            found = _JOB_NAME.search(message)
+            detail = message
+            marker = "error calling tpl: "
+            if marker in message:
+                detail = message.split(marker, 1)[1]
+            context = ""
+            if found is not None:
+                params = jobs[int(found.group(1))][0]
+                context = f" with parameters {short(params)}"
+            return ExpansionError(
+                f"ApplicationSet {self.appset_name}: {where} fails to render{context}: {detail}"
+            )
+
+        return describe
+
+
+def _helm_render(
+    count: int,
+    values: Json,
+    strict: bool,
+    describe: Callable[[str], ExpansionError],
+) -> list[str]:
+    """Render the throwaway chart once: the output of each job template, in job order."""
+    try:
+        import helm_python
+        from helm_python import _native
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ExpansionError(
+            f"expanding goTemplate ApplicationSets needs Helm's template engine: {INSTALL_ENGINE}"
+        ) from exc
+    archive = _chart_archive(count)
+    chart = helm_python.Chart.load_archive(archive)
+    try:
+        # Strict rendering is Helm's `missingkey=error`; helm_python's Chart.render does not
+        # expose the option, the native render call takes it.
+        options = json.dumps({"strict": strict})
+        output = _native.call_string("helm_render", chart._raw(), json.dumps(values), options)
+    except helm_python.HelmError as exc:
+        raise describe(str(exc)) from exc
+    finally:
+        chart.close()
+    manifests: dict[str, str] = json.loads(output)
+    return [manifests.get(f"appset-expand/templates/job-{i:05d}.yaml", "") for i in range(count)]
+
+
+def _chart_archive(count: int) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        files = {"appset-expand/Chart.yaml": _CHART_YAML}
+        for i in range(count):
+            files[f"appset-expand/templates/job-{i:05d}.yaml"] = _JOB_TEMPLATE % i
+        for name, text in files.items():
+            data = text.encode("utf-8")
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""Tests of gitops_scaffold/commands/ and the command line over them."""

@@ -1,0 +1,1 @@
+"""Tests of gitops_scaffold/promotion/ and its commands: set-image, promote, versions."""

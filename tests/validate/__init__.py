@@ -1,0 +1,1 @@
+"""Tests of gitops_scaffold/validate/ (the check half)."""
