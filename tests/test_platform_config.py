@@ -406,7 +406,8 @@ def _alb_answers() -> dict[str, Any]:
     answers.pop("platform")
     answers["argocd"].pop("ingress_class")
     answers["ingress"] = {"controller": "aws-load-balancer-controller", "scheme": "internet-facing"}
-    answers["services"][0]["ingress"] = {"host": "cart.acme.io"}
+    # qa and stage share cluster eu: each gets its own host (one host+path per cluster).
+    answers["services"][0]["ingress"] = {"host": "cart.acme.io", "hosts": {"qa": "cart-qa.acme.io"}}
     return answers
 
 

@@ -350,7 +350,16 @@ def test_addon_chart_pins_an_image_updater_that_is_not_listed(tmp_path: Path) ->
 
 
 def test_upgrading_a_previous_release_repo_keeps_ingress_nginx(old_repo: Path) -> None:
-    upgrade_command.upgrade(old_repo)
+    answers = old_repo / "scaffold.yaml"
+    # The host clash 0.1.0 allowed is resolved first, as in the test above.
+    answers.write_text(
+        answers.read_text().replace(
+            "      path: /api/v1\n",
+            "      path: /api/v1\n"
+            "      hosts: {dev: orders-dev.internal.acme.com, staging: orders-stg.internal.acme.com}\n",
+        )
+    )
+    assert upgrade_command.upgrade(old_repo).exit_code == 0
     assert (old_repo / "apps/platform/ingress-nginx/application.yaml").is_file()
     assert not (old_repo / "apps/platform/aws-load-balancer-controller").exists()
     assert "ingress" not in yaml.safe_load((old_repo / "scaffold.yaml").read_text())
