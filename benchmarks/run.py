@@ -177,7 +177,9 @@ def answers_text(services: int) -> str:
         if number % 4 == 0:
             lines.append("    migrations: {command: [./manage.py, migrate]}")
         if number % 5 == 0:
-            lines.append(f"    ingress: {{host: {name}.apps.acme.com}}")
+            # the three non-production environments share a cluster: each gets its own host
+            hosts = ", ".join(f"{env}: {name}.{env}.apps.acme.com" for env in ENVIRONMENTS if env != "prod")
+            lines.append(f"    ingress: {{host: {name}.apps.acme.com, hosts: {{{hosts}}}}}")
         if number % 7 == 0:
             lines.append(f"    database_secret: prod/{name}/db")
     lines += [
