@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_scaffold.diff.revisions import Checkout
+from gitops_scaffold.validate.appsets import expand_appsets
 from gitops_scaffold.validate.argo.helm import Helm, helm_available
 from gitops_scaffold.validate.argo.loader import Document, RepoFiles, load_repo
 from gitops_scaffold.validate.argo.objects import (
@@ -24,7 +25,6 @@ from gitops_scaffold.validate.argo.objects import (
     self_urls,
 )
 from gitops_scaffold.validate.argo.sources import SourceResolver
-from gitops_scaffold.validate.engine import expand_appsets
 from gitops_scaffold.validate.findings import Severity
 
 AppKey = tuple[str, str]  # (namespace, name): how Argo CD tells Applications apart

@@ -8,18 +8,17 @@ ApplicationSet expanded once, each chart rendered once per distinct set of value
 from __future__ import annotations
 
 import posixpath
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from gitops_scaffold import progress
 from gitops_scaffold.constants import JOURNAL, STATE_DIR
 from gitops_scaffold.errors import UserInputError
+from gitops_scaffold.validate import memo
+from gitops_scaffold.validate.appsets import expand_appsets
 from gitops_scaffold.validate.argo.cache import Cache, digest
 from gitops_scaffold.validate.argo.helm import Helm, RenderRequest, helm_available
-from gitops_scaffold.validate.argo.loader import Document, Path_, RepoFiles, load_repo
+from gitops_scaffold.validate.argo.loader import Document, RepoFiles, load_repo
 from gitops_scaffold.validate.argo.objects import (
     App,
     Resource,
@@ -32,21 +31,10 @@ from gitops_scaffold.validate.argo.pool import Workers
 from gitops_scaffold.validate.argo.projects import Project, check_app, check_duplicates, custom_cluster_scoped
 from gitops_scaffold.validate.argo.schemas import ArgoSchemas, kube_schemas
 from gitops_scaffold.validate.argo.sources import SourceResolver
-from gitops_scaffold.validate.catalog import (
-    MISPLACED_FIELD,
-    RULES,
-    SINGLE_BRACE_PLACEHOLDER,
-    TEMPLATED_BOOLEAN,
-)
-from gitops_scaffold.validate.findings import Finding, Report, Severity
+from gitops_scaffold.validate.catalog import RULES
+from gitops_scaffold.validate.findings import Finding, Report
+from gitops_scaffold.validate.finish import finish
 from gitops_scaffold.validate.rules import Context, run_rules
-from gitops_scaffold.validate.structural import APPLICATIONSET_GENERATION, ARGOCD_SCHEMA
-from gitops_scaffold.yaml_guard import read_text
-
-# A schema error at the same place as one of these more specific findings is left out.
-_SUPERSEDES_SCHEMA = frozenset({r.id for r in (SINGLE_BRACE_PLACEHOLDER, TEMPLATED_BOOLEAN, MISPLACED_FIELD)})
-_MISSING_KEY = re.compile(r'no entry for key "([^"]+)"|key "?([^" ]+)"? not found')
-_WHERE = re.compile(r"\b(spec(?:\.[A-Za-z]+|\[\d+\])+)")
 
 
 @dataclass
@@ -61,116 +49,6 @@ class Options:
     parallel: bool = True  # render on every core when there are enough charts
 
 
-@dataclass
-class Expanded:
-    apps: list[App]
-    findings: list[Finding]
-    notes: list[str] = field(default_factory=list)
-
-
-# Generators that read a live source (an SCM API, a ConfigMap, a plugin service): Argo CD
-# expands them; offline there is nothing to read, which is not a mistake in the repository.
-LIVE_GENERATORS = frozenset({"scmProvider", "pullRequest", "clusterDecisionResource", "plugin"})
-
-
-def live_generators(generators: Any) -> set[str]:
-    """The live generators an ApplicationSet uses, matrix and merge children included."""
-    found: set[str] = set()
-    for generator in generators if isinstance(generators, list) else []:
-        if not isinstance(generator, dict):
-            continue
-        found |= LIVE_GENERATORS & set(generator)
-        for nested in ("matrix", "merge"):
-            body = generator.get(nested)
-            if isinstance(body, dict):
-                found |= live_generators(body.get("generators"))
-    return found
-
-
-def expand_appsets(root: Path, docs: list[Document]) -> Expanded:
-    """Every ApplicationSet's Applications; a failure is a GS103 finding at the key it names."""
-    from gitops_scaffold.validate.argo import common, expansion
-
-    apps: list[App] = []
-    findings: list[Finding] = []
-    notes: list[str] = []
-    if docs and not common.engine_available():
-        notes.append(
-            f"{len(docs)} ApplicationSet(s) not expanded, so their Applications were not checked: "
-            f"{common.INSTALL_ENGINE}"
-        )
-        return Expanded(apps, findings, notes)
-    for done, doc in enumerate(docs):
-        progress.tick("expanding ApplicationSets", done, len(docs))
-        live = live_generators(doc.spec.get("generators"))
-        if live:
-            notes.append(
-                f"{doc.file}: ApplicationSet {doc.name} uses the {', '.join(sorted(live))} generator, "
-                "which needs a running Argo CD: its Applications were not generated or checked"
-            )
-            continue
-        try:
-            generated = expansion.expand(doc.data, root)
-        except common.ExpansionError as exc:
-            line = _line_of_message(doc, exc.message)
-            findings.append(APPLICATIONSET_GENERATION.finding(doc.file, line, exc.message))
-            continue
-        except Exception as exc:  # an engine bug must not hide the rest of the report
-            findings.append(
-                APPLICATIONSET_GENERATION.finding(
-                    doc.file, doc.line, f"ApplicationSet {doc.name}: cannot expand: {exc!r}"
-                )
-            )
-            continue
-        if not generated:
-            findings.append(
-                _with_severity(
-                    APPLICATIONSET_GENERATION.finding(
-                        doc.file,
-                        doc.line_of(("spec", "generators")),
-                        f"ApplicationSet {doc.name} generates no Application: its generators match nothing "
-                        "(a git path matching no file or folder, an empty list, a selector that drops all)",
-                    ),
-                    Severity.warning,
-                )
-            )
-        apps += [App(data, doc, appset=doc.name) for data in generated]
-    return Expanded(apps, findings, notes)
-
-
-def _with_severity(f: Finding, severity: Severity) -> Finding:
-    return Finding(f.file, f.line, f.rule, f.message, severity, f.context)
-
-
-def _line_of_message(doc: Document, message: str) -> int:
-    """The line of the template string holding the missing key a message names, else of the
-    first ``spec.x[0].y`` path it names, else the object's."""
-    missing = _MISSING_KEY.search(message)
-    if missing:
-        key = re.compile(rf"\.{re.escape(missing.group(1) or missing.group(2))}\b")
-        for where, value in _strings(doc.data):
-            if "{{" in value and key.search(value):
-                return doc.line_of(where)
-    match = _WHERE.search(message)
-    if not match:
-        return doc.line
-    path: list[str | int] = []
-    for part in re.findall(r"[A-Za-z]+|\[\d+\]", match.group(1)):
-        path.append(int(part[1:-1]) if part.startswith("[") else part)
-    return doc.line_of(tuple(path))
-
-
-def _strings(value: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, (*path, str(key)))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _strings(item, (*path, index))
-
-
 def validate(root: Path, options: Options | None = None) -> Report:
     """Check the repository at ``root``; the findings, sorted, with notes on what was skipped."""
     options = options or Options()
@@ -182,11 +60,44 @@ def validate(root: Path, options: Options | None = None) -> Report:
         raise UserInputError(
             f"--ignore: unknown rule id(s) {', '.join(unknown)}; see `scaffold validate --rules`"
         )
+    use_helm = options.helm if options.helm is not None else helm_available()
+    key = _memo_key(root, options, use_helm)
+    cache = Cache(enabled=key is not None)
+    if key is not None:
+        earlier = memo.from_payload(cache.get(key), str(root))
+        if earlier is not None:
+            return earlier
     run = _Run(root, options)
     try:
-        return run.report()
+        report = run.report()
     finally:
         run.close()
+    if key is not None:
+        cache.put(key, memo.to_payload(report))
+    return report
+
+
+def _memo_key(root: Path, options: Options, use_helm: bool) -> str | None:
+    """The key of this run's whole report (``memo.py``), or None when it must run in full."""
+    if not options.cache or interrupted_transaction(root):
+        return None
+    from gitops_scaffold import __version__
+    from gitops_scaffold.validate.argo import objects, rendering
+
+    settings = {
+        "helm": use_helm,
+        "kube_version": options.kube_version,
+        "schemas": memo.tree_digest(options.schemas) if options.schemas is not None else None,
+        "repo_urls": sorted(options.repo_urls),
+        "remotes": objects.git_remotes(root),
+        "production": options.production,
+        "ignore": sorted(options.ignore),
+    }
+    versions = rendering.versions() if use_helm else {"scaffold": __version__}
+    try:
+        return memo.report_key(root, settings, {**versions, "code": memo.code_digest()})
+    except (memo.NotReusable, OSError):
+        return None
 
 
 # A repository with this many charts likely renders enough (each in several environments) to
@@ -307,7 +218,7 @@ class _Run:
             )
         report = Report(
             repo=str(self.root),
-            findings=_finish(self.root, self.findings, self.options.ignore),
+            findings=finish(self.root, self.findings, self.options.ignore),
             notes=self.notes,
             stats={
                 "files": self.files.files,
@@ -489,43 +400,3 @@ def _distinct(resources: list[Resource]) -> list[Resource]:
             seen.add(key)
             out.append(res)
     return out
-
-
-_SUPPRESS = re.compile(r"scaffold-validate:\s*(ignore-file|ignore)\s+((?:GS\d{3}[\s,]*)+)")
-
-
-def _suppressions(root: Path, files: set[str]) -> dict[str, dict[int, set[str]]]:
-    """``# scaffold-validate: ignore GS008`` on a finding's line or the line above skips it
-    there; ``ignore-file`` anywhere in the file skips the rule for the whole file (line 0)."""
-    found: dict[str, dict[int, set[str]]] = {}
-    for rel in files:
-        try:
-            text = read_text(root / rel)
-        except (OSError, UnicodeDecodeError):
-            continue
-        if "scaffold-validate:" not in text:
-            continue
-        for number, line in enumerate(text.splitlines(), start=1):
-            match = _SUPPRESS.search(line)
-            if match:
-                rules = set(re.findall(r"GS\d{3}", match.group(2)))
-                lines = [0] if match.group(1) == "ignore-file" else [number, number + 1]
-                for target in lines:
-                    found.setdefault(rel, {}).setdefault(target, set()).update(rules)
-    return found
-
-
-def _finish(root: Path, findings: list[Finding], ignore: set[str]) -> list[Finding]:
-    specific = {(f.file, f.line) for f in findings if f.rule in _SUPERSEDES_SCHEMA}
-    suppressed = _suppressions(root, {f.file for f in findings if f.file})
-    kept: dict[tuple[str, int, str, str], Finding] = {}
-    for f in findings:
-        if f.rule in ignore:
-            continue
-        here = suppressed.get(f.file, {})
-        if f.rule in here.get(f.line, set()) or f.rule in here.get(0, set()):
-            continue
-        if f.rule == ARGOCD_SCHEMA.id and (f.file, f.line) in specific:
-            continue
-        kept.setdefault((f.file, f.line, f.rule, f.message), f)
-    return sorted(kept.values())

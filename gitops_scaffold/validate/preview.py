@@ -32,9 +32,10 @@ class Preview:
 
 def preview(target: Path, *, include_written: bool = False) -> Preview:
     """Expand the ApplicationSets in ``target`` (a repository, or one file inside one)."""
+    from gitops_scaffold.validate.appsets import expand_appsets
     from gitops_scaffold.validate.argo.loader import load_repo, parse_text
     from gitops_scaffold.validate.argo.objects import App, find_clusters
-    from gitops_scaffold.validate.engine import expand_appsets, interrupted_transaction
+    from gitops_scaffold.validate.engine import interrupted_transaction
     from gitops_scaffold.validate.findings import Severity
 
     if not target.exists():

@@ -67,7 +67,8 @@ class Cache:
 
     def __init__(self, directory: Path | None = None, *, enabled: bool = True, max_bytes: int = MAX_BYTES):
         self.enabled = enabled
-        self.directory = (directory or (cache_dir() if enabled else Path())) / f"v{FORMAT}"
+        self.root = directory or (cache_dir() if enabled else Path())  # what a worker reopens
+        self.directory = self.root / f"v{FORMAT}"
         self.max_bytes = max_bytes
         self.hits = 0
         self.writes = 0

@@ -154,15 +154,15 @@ class Helm:
                 continue
             linted.add(request.chart)
             todo[key] = (job, chart_hash)
-        jobs = [job for job, _ in todo.values()]
+        cache_root = str(self.cache.root) if self.cache is not None and self.cache.enabled else None
+        jobs = [rendering.StoredJob(job, chart_hash, cache_root) for job, chart_hash in todo.values()]
         if self.workers is not None:
-            results = self.workers.run_all(rendering.run_job, jobs)
+            results = self.workers.run_all(rendering.run_and_store, jobs)
         else:
-            results = pool.run_all(rendering.run_job, jobs, parallel=self.parallel)
-        for (key, (job, chart_hash)), outcome in zip(todo.items(), results, strict=True):
-            if self.cache is not None:
-                rendering.store(self.cache, job, chart_hash, fixed, outcome)
-            self._outcomes[key] = outcome
+            results = pool.run_all(rendering.run_and_store, jobs, parallel=self.parallel)
+        if self.cache is not None:
+            self.cache.writes += len(jobs)  # stored by the jobs (so trimmed at the end)
+        self._outcomes.update(zip(todo, results, strict=True))
 
     def _job(self, request: RenderRequest, *, lint: bool) -> Any:
         from gitops_scaffold.validate.argo import rendering

@@ -21,7 +21,14 @@ import yaml
 
 from gitops_scaffold.validate.findings import Finding
 from gitops_scaffold.validate.structural import YAML
-from gitops_scaffold.yaml_guard import NotReadable, check_aliases, read_text, safe_load_all
+from gitops_scaffold.yaml_guard import (
+    NotReadable,
+    Unusual,
+    check_aliases,
+    construct_plain,
+    read_text,
+    safe_load_all,
+)
 
 Path_ = tuple[str | int, ...]
 
@@ -114,12 +121,20 @@ class RepoFiles:
     charts: list[str] = field(default_factory=list)  # repo-relative chart directories
     files: int = 0
 
+    _objects: tuple[int, list[Document]] = field(default=(-1, []), repr=False, compare=False)
+
     @property
     def objects(self) -> list[Document]:
-        return [d for d in self.documents if d.is_object]
+        """The documents that are Kubernetes objects (worked out again only when documents
+        were added: validate asks for them dozens of times)."""
+        count, objects = self._objects
+        if count != len(self.documents):
+            objects = [d for d in self.documents if d.is_object]
+            self._objects = (len(self.documents), objects)
+        return list(objects)
 
     def argo(self, kind: str) -> list[Document]:
-        return [d for d in self.documents if d.is_object and d.is_argo(kind)]
+        return [d for d in self.objects if d.is_argo(kind)]
 
     def documents_in(self, rel_dir: str) -> Iterator[Document]:
         """Documents of files below ``rel_dir`` (the repo root for "" or ".")."""
@@ -181,17 +196,20 @@ def parse_text(text: str, rel: str) -> tuple[list[Document], list[Finding]]:
     docs: list[Document] = []
     problems: list[Finding] = []
     loader = _Loader(text)
+    plain = "&" not in text or "*" not in text  # no alias can occur: construct_plain may build it
     try:
         index = 0
         while loader.check_node():
             node = loader.get_node()
             if node is None:  # pragma: no cover - an empty stream
                 break
-            aliases = check_aliases(node)
-            if aliases is not None:  # checked before anything is constructed or walked
-                problems.append(YAML.finding(rel, aliases.line, aliases.message()))
-                break
-            data = loader.construct_document(node)
+            data = _plain_values(node) if plain else _NOT_PLAIN
+            if data is _NOT_PLAIN:
+                aliases = check_aliases(node)
+                if aliases is not None:  # checked before anything is constructed or walked
+                    problems.append(YAML.finding(rel, aliases.line, aliases.message()))
+                    break
+                data = loader.construct_document(node)
             positions: dict[Path_, int] = {}
             _walk(node, (), positions, problems, rel)
             if data is not None:
@@ -204,6 +222,19 @@ def parse_text(text: str, rel: str) -> tuple[list[Document], list[Finding]]:
     finally:
         loader.dispose()
     return docs, problems
+
+
+_NOT_PLAIN = object()
+
+
+def _plain_values(node: yaml.Node) -> Any:
+    """The document's values when it is plain (built directly: the same values, faster, its
+    nesting bounded, no alias possible), else _NOT_PLAIN (then it is checked and constructed
+    the standard way)."""
+    try:
+        return construct_plain(node)
+    except Unusual:
+        return _NOT_PLAIN
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError) -> tuple[int, str]:

@@ -192,12 +192,16 @@ def self_urls(root: Path, explicit: list[str]) -> set[str]:
         urls.add(normalize_git_url(answers.repo_url))
     # Only the remotes of this very repository: a folder inside another checkout (a fixture,
     # a monorepo subfolder) is not named by the enclosing repository's URL.
-    remotes = _git(root, "remote", "-v") if (root / ".git").exists() else ""
-    for line in remotes.splitlines():
+    for line in git_remotes(root).splitlines():
         parts = line.split()
         if len(parts) >= 2:
             urls.add(normalize_git_url(parts[1]))
     return urls
+
+
+def git_remotes(root: Path) -> str:
+    """``git remote -v`` of this very repository ("" when ``root`` is not its top)."""
+    return _git(root, "remote", "-v") if (root / ".git").exists() else ""
 
 
 def _git(root: Path, *args: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_scaffold.validate.argo.globs import GOBWAS, GOBWAS_SEPARATED, compile_glob
@@ -61,9 +61,27 @@ CLUSTER_SCOPED = frozenset(
 )
 
 
+_GLOB_CHARS = frozenset("*?[]{}\\!")
+_RESOURCE_LISTS = (
+    "namespaceResourceWhitelist",
+    "namespaceResourceBlacklist",
+    "clusterResourceWhitelist",
+    "clusterResourceBlacklist",
+)
+
+
 @dataclass
 class Project:
     doc: Document | None  # None: Argo CD's built-in `default` project
+    # Built on first use: literal destinations as a set, kind verdicts as they are asked for
+    # (a team project lists every namespace of its services; looping over them for each of
+    # its Applications would be quadratic in the team's size).
+    _literal: set[tuple[str, str, str]] | None = field(default=None, init=False, repr=False, compare=False)
+    _patterned: list[dict[str, Any]] = field(default_factory=list, init=False, repr=False, compare=False)
+    _named: bool | None = field(default=None, init=False, repr=False, compare=False)
+    _kinds: dict[tuple[str, str, bool, str], bool] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def name(self) -> str:
@@ -97,11 +115,13 @@ class Project:
         return matched
 
     def destination_permitted(self, server: str, name: str, namespace: str) -> bool:
-        any_match = False
+        literal, patterned = self._destinations()
+        # A destination without glob characters matches only itself and denies nothing.
+        any_match = (bool(server) and ("server", server, namespace) in literal) or (
+            bool(name) and ("name", name, namespace) in literal
+        )
         no_deny = True
-        for item in self.spec.get("destinations") or []:
-            if not isinstance(item, dict):
-                continue
+        for item in patterned:
             name_ok = bool(name) and destination_match(str(item.get("name", "")), name)
             server_ok = bool(server) and destination_match(str(item.get("server", "")), server)
             ns_ok = destination_match(str(item.get("namespace", "")), namespace)
@@ -115,7 +135,39 @@ class Project:
                 no_deny = False
         return any_match and no_deny
 
+    def _destinations(self) -> tuple[set[tuple[str, str, str]], list[dict[str, Any]]]:
+        if self._literal is None:
+            self._literal = set()
+            for item in self.spec.get("destinations") or []:
+                if not isinstance(item, dict):
+                    continue
+                fields = [str(item.get(key, "")) for key in ("server", "name", "namespace")]
+                if any(_GLOB_CHARS & set(text) for text in fields):
+                    self._patterned.append(item)
+                    continue
+                server, name, namespace = fields
+                self._literal |= {("server", server, namespace), ("name", name, namespace)}
+        return self._literal, self._patterned
+
     def kind_permitted(self, group: str, kind: str, namespaced: bool, name: str = "") -> bool:
+        key = (group, kind, namespaced, name if self._names_matter() else "")
+        if key not in self._kinds:
+            self._kinds[key] = self._kind_permitted(group, kind, namespaced, name)
+        return self._kinds[key]
+
+    def _names_matter(self) -> bool:
+        """Whether any resource list of the project names resources (else names decide nothing)."""
+        if self._named is None:
+            lists = [self.spec.get(key) for key in _RESOURCE_LISTS]
+            self._named = any(
+                isinstance(item, dict) and bool(item.get("name"))
+                for items in lists
+                if isinstance(items, list)
+                for item in items
+            )
+        return self._named
+
+    def _kind_permitted(self, group: str, kind: str, namespaced: bool, name: str) -> bool:
         spec = self.spec
         if namespaced:
             white = spec.get("namespaceResourceWhitelist")

@@ -38,7 +38,7 @@ import yaml
 
 from gitops_scaffold import __version__
 from gitops_scaffold.validate.argo.cache import Cache, digest, tree_hash
-from gitops_scaffold.validate.argo.loader import load_all
+from gitops_scaffold.yaml_guard import load_all_plain
 
 FORMAT = 1
 _CHECKED_SUFFIXES = (".yaml", ".yml", ".json", ".tpl")
@@ -123,19 +123,37 @@ def run_job(job: Job) -> dict[str, Any]:
         if not text.strip() or not template.endswith(_CHECKED_SUFFIXES):
             continue
         try:
-            docs = [d for d in load_all(text) if isinstance(d, dict)]
+            loaded, plain = load_all_plain(text)
         except yaml.YAMLError as exc:
             outcome["templates"].append([template, str(exc), []])
             continue
         checked = []
-        for doc in docs:
-            if isinstance(doc.get("kind"), str) and isinstance(doc.get("apiVersion"), str):
+        for doc in loaded:
+            if isinstance(doc, dict) and _is_object(doc):
                 checked.append([doc, _schema_errors(kube, doc)])
-                outcome["cacheable"] = outcome["cacheable"] and _plain(doc)
+                outcome["cacheable"] = outcome["cacheable"] and (plain or _plain(doc))
         outcome["templates"].append([template, None, checked])
     outcome["lint_signature"] = _lint_signature(job, manifests, outcome["templates"])
     if job.lint:
         outcome["lint"] = lint(job)
+    return outcome
+
+
+@dataclass(frozen=True)
+class StoredJob:
+    """A job whose fresh outcome the worker itself writes to the cache at ``cache_root``
+    (serialising every outcome in the parent would be serial work on one core)."""
+
+    job: Job
+    chart_hash: str
+    cache_root: str | None  # None: no cache (--no-cache)
+
+
+def run_and_store(item: StoredJob) -> dict[str, Any]:
+    """``run_job``, then the outcome stored as ``cached_run`` would store it."""
+    outcome = run_job(item.job)
+    if item.cache_root is not None:
+        store(Cache(Path(item.cache_root)), item.job, item.chart_hash, versions(), outcome)
     return outcome
 
 
@@ -180,6 +198,10 @@ def _schema_errors(kube: Any, doc: dict[str, Any]) -> list[list[Any]] | None:
         return []
     errors = kube.errors(doc)
     return None if errors is None else [[list(path), message] for path, message in errors]
+
+
+def _is_object(doc: dict[str, Any]) -> bool:
+    return isinstance(doc.get("kind"), str) and isinstance(doc.get("apiVersion"), str)
 
 
 def _plain(value: Any) -> bool:

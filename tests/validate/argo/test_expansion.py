@@ -100,7 +100,8 @@ def test_applications_are_valid_and_permitted(expanded: Expanded) -> None:
             for values in source["helm"]["valueFiles"]:
                 assert f"{source['path']}/{values}" in tree
             assert app["spec"]["destination"] == {
-                "server": env["server"], "namespace": service["namespaces"][env["name"]],
+                "server": env["server"],
+                "namespace": service["namespaces"][env["name"]],
             }
             assert app["metadata"]["namespace"] == view["argocd"]["namespace"]
 
@@ -214,25 +215,47 @@ def test_a_new_environment_appears(tmp_path: Path) -> None:
 def test_helm_renders_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = copy.deepcopy(ANSWERS["example"])
     data["services"] = [
-        {"name": f"svc-{i:02d}", "team": "orders", "image": "ghcr.io/acme/svc", "tag": "v1.0.0",
-         **({"autoscaling": {"min": 1, "max": 3}} if i % 2 else {})}
+        {
+            "name": f"svc-{i:02d}",
+            "team": "orders",
+            "image": "ghcr.io/acme/svc",
+            "tag": "v1.0.0",
+            **({"autoscaling": {"min": 1, "max": 3}} if i % 2 else {}),
+        }
         for i in range(40)
     ]
     _, tree = render_tree(data)
     root = write_tree(tree, tmp_path / "repo")
     (services,) = documents(tree, SERVICE_APPS)
-    calls: list[int] = []
-    real = gotemplate._helm_render
+    loops: list[int] = []
+    real_loop = gotemplate._helm_loop
 
-    def counting(count: int, *args: Any) -> list[str]:
-        calls.append(count)
-        return real(count, *args)
+    def counting(values: Any, strict: bool) -> list[str] | None:
+        loops.append(len(values["jobs"]))
+        return real_loop(values, strict)
 
-    monkeypatch.setattr(gotemplate, "_helm_render", counting)
+    monkeypatch.setattr(gotemplate, "_helm_loop", counting)
+    monkeypatch.setattr(gotemplate, "JOBS_PER_LOOP", 100)
+    monkeypatch.setattr(
+        gotemplate, "_helm_render", lambda *args: pytest.fail("per-job templates without an error")
+    )
     apps = expand(services, root)
     assert len(apps) == 40 * 3
-    # Few calls (each one costs a chart load), none too big (Helm's cost per call is quadratic).
-    assert calls == [gotemplate.JOBS_PER_RENDER, 120 - gotemplate.JOBS_PER_RENDER]
+    # Few calls (each one costs a chart load), none larger than the bound on its values.
+    assert loops == [100, 20]
+
+
+def test_a_failing_parameter_set_is_named(tmp_path: Path) -> None:
+    """The looping render fails as a whole; the per-job render names the set that failed."""
+    from gitops_scaffold.validate.argo.common import ExpansionError
+
+    renderer = gotemplate.GoRenderer(strict=True, appset_name="services")
+    jobs = [({"name": f"svc-{i}"}, ["{{ .name }}"]) for i in range(150)]
+    jobs[120] = ({"other": "x"}, ["{{ .name }}"])
+    with pytest.raises(ExpansionError, match=r"with parameters .*other") as caught:
+        renderer.render(jobs)
+    assert "svc-" not in str(caught.value)
+    assert renderer.render(jobs[:3]) == [["svc-0"], ["svc-1"], ["svc-2"]]
 
 
 # --- the engine's Argo CD semantics -----------------------------------------------------------
@@ -255,8 +278,13 @@ def make_appset(
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "ApplicationSet",
         "metadata": {"name": "test", "namespace": "argocd"},
-        "spec": {"goTemplate": True, "goTemplateOptions": ["missingkey=error"],
-                 "generators": generators, "template": template, **spec},
+        "spec": {
+            "goTemplate": True,
+            "goTemplateOptions": ["missingkey=error"],
+            "generators": generators,
+            "template": template,
+            **spec,
+        },
     }
 
 
@@ -277,8 +305,10 @@ def names(apps: list[dict[str, Any]]) -> list[str]:
 
 def test_real_go_templates_with_sprig(tmp_path: Path) -> None:
     template = {
-        "metadata": {"name": "{{ .name | lower }}-{{ .index | printf \"%03.0f\" }}",
-                     "labels": {"{{ .labelKey }}": "{{ if .flag }}yes{{ else }}no{{ end }}"}},
+        "metadata": {
+            "name": '{{ .name | lower }}-{{ .index | printf "%03.0f" }}',
+            "labels": {"{{ .labelKey }}": "{{ if .flag }}yes{{ else }}no{{ end }}"},
+        },
         "spec": {"project": "{{ $.name | lower }}", "destination": {"namespace": "x"}},
     }
     appset_ = make_appset(
@@ -309,11 +339,19 @@ def test_template_patch_makes_real_booleans_and_keeps_the_project(tmp_path: Path
         "metadata": {"name": "{{ .name }}", "finalizers": [FINALIZER]},
         "spec": {"project": "p", "syncPolicy": {"syncOptions": ["CreateNamespace=true"]}},
     }
-    generator = {"list": {"elements": [{"name": "on", "auto": True, "prune": False},
-                                       {"name": "off", "auto": False, "prune": True}]}}
+    generator = {
+        "list": {
+            "elements": [
+                {"name": "on", "auto": True, "prune": False},
+                {"name": "off", "auto": False, "prune": True},
+            ]
+        }
+    }
     on, off = expand(make_appset([generator], template, templatePatch=patch), tmp_path)
-    assert on["spec"]["syncPolicy"] == {"syncOptions": ["CreateNamespace=true"],
-                                        "automated": {"prune": False}}
+    assert on["spec"]["syncPolicy"] == {
+        "syncOptions": ["CreateNamespace=true"],
+        "automated": {"prune": False},
+    }
     assert on["spec"]["syncPolicy"]["automated"]["prune"] is False
     assert "automated" not in off["spec"]["syncPolicy"]
     # Argo CD restores the project; metadata.finalizers is a merge list.
@@ -322,10 +360,11 @@ def test_template_patch_makes_real_booleans_and_keeps_the_project(tmp_path: Path
 
 
 def test_template_patch_lists_replace_and_null_deletes(tmp_path: Path) -> None:
-    template = {"metadata": {"name": "{{ .name }}"},
-                "spec": {"project": "p", "ignoreDifferences": [{"kind": "A"}],
-                         "info": [{"name": "a", "value": "b"}]}}
-    patch = "{\"spec\": {\"ignoreDifferences\": [{\"kind\": \"B\"}], \"info\": null}}"
+    template = {
+        "metadata": {"name": "{{ .name }}"},
+        "spec": {"project": "p", "ignoreDifferences": [{"kind": "A"}], "info": [{"name": "a", "value": "b"}]},
+    }
+    patch = '{"spec": {"ignoreDifferences": [{"kind": "B"}], "info": null}}'
     (app,) = expand(make_appset([elements("x")], template, templatePatch=patch), tmp_path)
     assert app["spec"] == {"project": "p", "ignoreDifferences": [{"kind": "B"}]}
 
@@ -338,23 +377,40 @@ def test_default_finalizer(tmp_path: Path) -> None:
 
 
 def test_matrix_second_child_uses_the_first_childs_params(tmp_path: Path) -> None:
-    root = files(tmp_path, {
-        "clusters/eu/config.yaml": "region: eu-west-1\n",
-        "clusters/us/config.yaml": "region: us-east-1\n",
-        "clusters/.hidden/config.yaml": "region: nowhere\n",
-        "apps/web/eu.yaml": "replicas: 2\n",
-        "apps/web/us.yaml": "replicas: 5\n",
-        "apps/api/eu.yaml": "replicas: 1\n",
-    })
-    generator = {"matrix": {"generators": [
-        {"git": {"repoURL": "r", "revision": "HEAD", "directories": [{"path": "clusters/*"}]}},
-        {"git": {"repoURL": "r", "revision": "HEAD",
-                 "files": [{"path": "apps/*/{{ .path.basename }}.yaml"}],
-                 "pathParamPrefix": "app"}},
-    ]}}
-    template = {"metadata": {"name": "{{ .app.path.basename }}-{{ .path.basename }}"},
-                "spec": {"project": "p", "source": {"path": "{{ .app.path.path }}"},
-                         "destination": {"namespace": "r{{ .replicas }}"}}}
+    root = files(
+        tmp_path,
+        {
+            "clusters/eu/config.yaml": "region: eu-west-1\n",
+            "clusters/us/config.yaml": "region: us-east-1\n",
+            "clusters/.hidden/config.yaml": "region: nowhere\n",
+            "apps/web/eu.yaml": "replicas: 2\n",
+            "apps/web/us.yaml": "replicas: 5\n",
+            "apps/api/eu.yaml": "replicas: 1\n",
+        },
+    )
+    generator = {
+        "matrix": {
+            "generators": [
+                {"git": {"repoURL": "r", "revision": "HEAD", "directories": [{"path": "clusters/*"}]}},
+                {
+                    "git": {
+                        "repoURL": "r",
+                        "revision": "HEAD",
+                        "files": [{"path": "apps/*/{{ .path.basename }}.yaml"}],
+                        "pathParamPrefix": "app",
+                    }
+                },
+            ]
+        }
+    }
+    template = {
+        "metadata": {"name": "{{ .app.path.basename }}-{{ .path.basename }}"},
+        "spec": {
+            "project": "p",
+            "source": {"path": "{{ .app.path.path }}"},
+            "destination": {"namespace": "r{{ .replicas }}"},
+        },
+    }
     apps = expand(make_appset([generator], template), root)
     assert names(apps) == ["api-eu", "web-eu", "web-us"]
     assert [a["spec"]["destination"]["namespace"] for a in apps] == ["r1", "r2", "r5"]
@@ -368,37 +424,47 @@ def test_matrix_takes_exactly_two_children(tmp_path: Path) -> None:
 
 
 def test_matrix_first_childs_values_win(tmp_path: Path) -> None:
-    generator = {"matrix": {"generators": [
-        {"list": {"elements": [{"name": "a", "env": {"name": "x"}}]}},
-        {"list": {"elements": [{"name": "b", "env": {"name": "y", "extra": "z"}}]}},
-    ]}}
+    generator = {
+        "matrix": {
+            "generators": [
+                {"list": {"elements": [{"name": "a", "env": {"name": "x"}}]}},
+                {"list": {"elements": [{"name": "b", "env": {"name": "y", "extra": "z"}}]}},
+            ]
+        }
+    }
     (params,) = generate_params(make_appset([generator]), tmp_path)
     assert params == {"name": "a", "env": {"name": "x", "extra": "z"}}
 
 
 def test_merge_generator(tmp_path: Path) -> None:
-    generator = {"merge": {"mergeKeys": ["name"], "generators": [
-        {"list": {"elements": [{"name": "a", "size": "s"}, {"name": "b", "size": "s"}]}},
-        {"list": {"elements": [{"name": "b", "size": "xl"}, {"name": "c", "size": "m"}]}},
-    ]}}
+    generator = {
+        "merge": {
+            "mergeKeys": ["name"],
+            "generators": [
+                {"list": {"elements": [{"name": "a", "size": "s"}, {"name": "b", "size": "s"}]}},
+                {"list": {"elements": [{"name": "b", "size": "xl"}, {"name": "c", "size": "m"}]}},
+            ],
+        }
+    }
     params = generate_params(make_appset([generator]), tmp_path)
     assert params == [{"name": "a", "size": "s"}, {"name": "b", "size": "xl"}]
 
 
 def test_selector(tmp_path: Path) -> None:
-    generator = {**elements("a", "b", "c"),
-                 "selector": {"matchExpressions": [{"key": "name", "operator": "NotIn",
-                                                    "values": ["b"]}]}}
+    generator = {
+        **elements("a", "b", "c"),
+        "selector": {"matchExpressions": [{"key": "name", "operator": "NotIn", "values": ["b"]}]},
+    }
     assert names(expand(make_appset([generator]), tmp_path)) == ["a", "c"]
 
 
 def test_fasttemplate_mode(tmp_path: Path) -> None:
     root = files(tmp_path, {"envs/dev/config.json": '{"cluster": {"server": "https://dev"}}'})
-    generator = {"git": {"repoURL": "r", "revision": "HEAD",
-                         "files": [{"path": "envs/*/config.json"}]}}
-    template = {"metadata": {"name": "{{path.basename}}-{{ path[0] }}"},
-                "spec": {"project": "p", "destination": {"server": "{{cluster.server}}",
-                                                         "namespace": "{{unknown}}"}}}
+    generator = {"git": {"repoURL": "r", "revision": "HEAD", "files": [{"path": "envs/*/config.json"}]}}
+    template = {
+        "metadata": {"name": "{{path.basename}}-{{ path[0] }}"},
+        "spec": {"project": "p", "destination": {"server": "{{cluster.server}}", "namespace": "{{unknown}}"}},
+    }
     appset_ = make_appset([generator], template, goTemplate=False, goTemplateOptions=[])
     (app,) = expand(appset_, root)
     assert app["metadata"]["name"] == "dev-envs"
@@ -406,19 +472,23 @@ def test_fasttemplate_mode(tmp_path: Path) -> None:
 
 
 def test_git_files_match_like_argo_cd(tmp_path: Path) -> None:
-    root = files(tmp_path, {
-        "apps/a/service.yaml": "x: 1\n",
-        "apps/a/templates/service.yaml": "{{- /* a chart template */}}\n",
-        "apps/b/service.yaml": "x: 2\n",
-    })
-    generator = {"git": {"repoURL": "r", "revision": "HEAD",
-                         "files": [{"path": "apps/*/service.yaml"}]}}
+    root = files(
+        tmp_path,
+        {
+            "apps/a/service.yaml": "x: 1\n",
+            "apps/a/templates/service.yaml": "{{- /* a chart template */}}\n",
+            "apps/b/service.yaml": "x: 2\n",
+        },
+    )
+    generator = {"git": {"repoURL": "r", "revision": "HEAD", "files": [{"path": "apps/*/service.yaml"}]}}
     template = {"metadata": {"name": "{{ .path.basename }}"}, "spec": {"project": "p"}}
     # `git ls-files` pathspecs: `*` crosses `/`, so the chart template is read too and fails.
     with pytest.raises(ExpansionError, match=r"apps/a/templates/service\.yaml"):
         expand(make_appset([generator], template), root)
-    assert names(expand(make_appset([generator], template), root,
-                        git_file_globbing="doublestar")) == ["a", "b"]
+    assert names(expand(make_appset([generator], template), root, git_file_globbing="doublestar")) == [
+        "a",
+        "b",
+    ]
     generator["git"]["files"].append({"path": "apps/*/*/*", "exclude": True})
     assert names(expand(make_appset([generator], template), root)) == ["a", "b"]
 
@@ -460,11 +530,13 @@ def test_without_helm_python_the_error_says_what_to_install(
         expand(make_appset([elements("a")]), tmp_path)
 
 
-
 def test_a_generators_own_template_wins_field_by_field(tmp_path: Path) -> None:
-    generator = {"list": {"elements": [{"name": "a"}],
-                          "template": {"metadata": {"name": "own-{{ .name }}"},
-                                       "spec": {"project": ""}}}}
+    generator = {
+        "list": {
+            "elements": [{"name": "a"}],
+            "template": {"metadata": {"name": "own-{{ .name }}"}, "spec": {"project": ""}},
+        }
+    }
     (app,) = expand(make_appset([generator]), tmp_path)
     assert app["metadata"]["name"] == "own-a"
     assert app["spec"]["project"] == "default"
@@ -472,14 +544,27 @@ def test_a_generators_own_template_wins_field_by_field(tmp_path: Path) -> None:
 
 
 def test_git_directories(tmp_path: Path) -> None:
-    root = files(tmp_path, {
-        "apps/a/x.yaml": "", "apps/b/x.yaml": "", "apps/b/deep/x.yaml": "",
-        "apps/skip/x.yaml": "", "apps/.git-like/x.yaml": "",
-    })
+    root = files(
+        tmp_path,
+        {
+            "apps/a/x.yaml": "",
+            "apps/b/x.yaml": "",
+            "apps/b/deep/x.yaml": "",
+            "apps/skip/x.yaml": "",
+            "apps/.git-like/x.yaml": "",
+        },
+    )
     (root / "apps/empty").mkdir()
-    generator = {"git": {"repoURL": "r", "revision": "HEAD", "directories": [
-        {"path": "apps/*"}, {"path": "apps/skip", "exclude": True}]}}
-    template = {"metadata": {"name": "{{ .path.basename }}"},
-                "spec": {"project": "p", "source": {"path": "{{ .path.path }}"}}}
+    generator = {
+        "git": {
+            "repoURL": "r",
+            "revision": "HEAD",
+            "directories": [{"path": "apps/*"}, {"path": "apps/skip", "exclude": True}],
+        }
+    }
+    template = {
+        "metadata": {"name": "{{ .path.basename }}"},
+        "spec": {"project": "p", "source": {"path": "{{ .path.path }}"}},
+    }
     apps = expand(make_appset([generator], template), root)
     assert names(apps) == ["a", "b"]
