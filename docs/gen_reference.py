@@ -314,6 +314,19 @@ _SUPPRESSION_SECTION = (
     "- `# scaffold-validate: ignore-file GS008` anywhere in a file skips the rule in the whole file.\n"
     "- Several rules at once: `ignore GS008, GS016` (commas or spaces).\n"
     "- For the whole repository, `scaffold validate --ignore GS008` (repeatable) instead.\n\n"
+    "## Speed and the cache {#speed-and-the-cache}\n\n"
+    "`scaffold validate` renders every chart once per environment with real Helm, on every core, and "
+    "lints each chart once. What it works out is kept in the user cache folder (`~/.cache/gitops-scaffold` "
+    "on Linux; `SCAFFOLD_CACHE_DIR` moves it), bounded at 512 MiB, least recently used first out:\n\n"
+    "- **The whole report**, under a SHA-256 of every file in the repository (`.git` aside), the "
+    "options, the repository's remotes and the versions of scaffold, Helm and the schemas. Run again "
+    "on an unchanged repository (pre-commit, a CI retry), `validate` reads the files, finds the key and "
+    "prints the same report without rendering or checking anything.\n"
+    "- **Each render and lint**, under the chart folder's content, the values, release, namespace and the "
+    "same versions. After a change, only the charts and environments it touches are rendered again; "
+    "`scaffold diff` after `validate` renders nothing it already saw.\n\n"
+    "An entry is trusted only when its checksum and key match, so a torn, edited or foreign file is "
+    "ignored and worked out anew. `--no-cache` checks everything afresh and stores nothing.\n\n"
 )
 
 
