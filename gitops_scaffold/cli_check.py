@@ -68,8 +68,9 @@ def validate_command(
         list[str] | None, typer.Option("--ignore", help="Skip a rule by id, e.g. GS016 (repeatable).")
     ] = None,
     rules: Annotated[bool, typer.Option("--rules", help="Explain every rule and exit.")] = False,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Check everything anew: no report or render "
-                        "reused from earlier runs (the user cache folder; SCAFFOLD_CACHE_DIR moves it).")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Check everything anew: no report or "
+                        "render reused from earlier runs (the user cache folder; SCAFFOLD_CACHE_DIR "
+                        "moves it).")] = False,
     repo: WorkDirOption = Path(),
     quiet: Annotated[
         bool,

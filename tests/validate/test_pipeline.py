@@ -87,9 +87,9 @@ class Counter:
         self.lints = 0
         run_job, lint = rendering.run_job, rendering.lint
 
-        def counted_run(job: rendering.Job) -> dict[str, Any]:
+        def counted_run(job: rendering.Job, *args: Any) -> dict[str, Any]:
             self.renders += 1
-            return run_job(job)
+            return run_job(job, *args)
 
         def counted_lint(job: rendering.Job, **options: Any) -> list[dict[str, Any]]:
             self.lints += 1
@@ -339,3 +339,18 @@ def test_worker_processes_keep_the_order_of_the_jobs(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(pool, "workers", lambda: 2)
     jobs = list(range(pool.MIN_PARALLEL_JOBS * 2))
     assert pool.run_all(square, jobs) == [n * n for n in jobs]
+
+
+def test_a_chart_kept_loaded_renders_as_a_fresh_load(tmp_path: Path) -> None:
+    """Consecutive jobs of one chart reuse its loaded copy; what Helm renders is the same."""
+    repo = init_repo(tmp_path, four_env_answers())
+    chart = repo / SERVICE
+    chart_hash = cache_module.tree_hash(chart)
+    jobs = [
+        rendering.Job(str(chart), {"environment": env, "replicas": replicas}, f"shop-{env}", env, None)
+        for env, replicas in (("dev", 1), ("prod", 3), ("dev", 2))
+    ]
+    kept = [rendering.run_job(job, chart_hash) for job in jobs]
+    fresh = [rendering.run_job(job) for job in jobs]
+    assert kept == fresh
+    assert kept[0]["manifests"] != kept[1]["manifests"]

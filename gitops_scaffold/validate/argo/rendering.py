@@ -92,11 +92,11 @@ def lint_key(job: Job, chart_hash: str, fixed: dict[str, str]) -> str:
     return digest("lint", fixed, chart_hash, job.values, job.namespace, job.lint_kube_version)
 
 
-def run_job(job: Job) -> dict[str, Any]:
-    """Render (and lint) one chart with one set of values; see the module docstring."""
+def run_job(job: Job, chart_hash: str = "") -> dict[str, Any]:
+    """Render (and lint) one chart with one set of values; see the module docstring. With
+    the chart's content hash, the chart stays loaded for the next job of the same chart."""
     import helm_python
 
-    chart_dir = Path(job.chart_dir)
     outcome: dict[str, Any] = {
         "error": None,
         "manifests": {},
@@ -106,8 +106,8 @@ def run_job(job: Job) -> dict[str, Any]:
         "cacheable": True,
     }
     try:
-        with helm_python.Chart.load(chart_dir) as chart:
-            manifests = chart.render(job.values, name=job.release, namespace=job.namespace)
+        chart = _loaded_chart(job.chart_dir, chart_hash)
+        manifests = chart.render(job.values, name=job.release, namespace=job.namespace)
     except (helm_python.HelmChartLoadError, helm_python.HelmChartInvalidError) as exc:
         outcome["error"] = {"kind": "load", "text": str(exc)}
         if job.lint_on_failure:
@@ -139,6 +139,24 @@ def run_job(job: Job) -> dict[str, Any]:
     return outcome
 
 
+# The chart the last job rendered, kept loaded while the jobs that follow render the same
+# chart (a chart's environments are neighbours in a batch): its content hash, and the chart.
+_last_chart: list[tuple[str, str, Any]] = []
+
+
+def _loaded_chart(chart_dir: str, chart_hash: str) -> Any:
+    """The loaded chart at ``chart_dir``; reused when its content hash is the last job's."""
+    import helm_python
+
+    if _last_chart and _last_chart[0][:2] == (chart_dir, chart_hash) and chart_hash:
+        return _last_chart[0][2]
+    while _last_chart:
+        _last_chart.pop()[2].close()
+    chart = helm_python.Chart.load(Path(chart_dir))
+    _last_chart.append((chart_dir, chart_hash, chart))
+    return chart
+
+
 @dataclass(frozen=True)
 class StoredJob:
     """A job whose fresh outcome the worker itself writes to the cache at ``cache_root``
@@ -151,7 +169,7 @@ class StoredJob:
 
 def run_and_store(item: StoredJob) -> dict[str, Any]:
     """``run_job``, then the outcome stored as ``cached_run`` would store it."""
-    outcome = run_job(item.job)
+    outcome = run_job(item.job, item.chart_hash)
     if item.cache_root is not None:
         store(Cache(Path(item.cache_root)), item.job, item.chart_hash, versions(), outcome)
     return outcome
@@ -279,7 +297,7 @@ def cached_run(job: Job, chart_hash: str, cache: Cache) -> dict[str, Any]:
     key = render_key(job, chart_hash, fixed)
     outcome = cache.get(key)
     if not isinstance(outcome, dict):
-        outcome = run_job(job)
+        outcome = run_job(job, chart_hash)
         store(cache, job, chart_hash, fixed, outcome)
     elif job.lint and outcome.get("lint") is None and outcome["error"] is None:
         outcome["lint"] = cached_lint(job, chart_hash, fixed, cache)
