@@ -49,6 +49,12 @@ _LOOP_TEMPLATE = (
 )
 # Parameter sets per call to Helm: few calls (each loads a chart), values of bounded size.
 JOBS_PER_LOOP = 1000
+# Each `tpl` call costs about 0.1 ms whatever its size (it clones the template set with its
+# function maps), so a job's strings go through one call, joined by this separator, when that
+# renders the same as one call each: no string declares or reads a variable (`$x` would be
+# visible to the strings after it) or defines a template. NUL and US never occur in templates.
+_SEPARATOR = "\x00\x1fgitops-scaffold\x1f\x00"
+_SCOPED = re.compile(r"\$|\b(?:define|template|block)\b")
 # When a loop fails, its jobs are rendered again one template per job, in batches of this
 # many, so that the error names the parameter set that failed. One template per job makes a
 # render's cost grow with the square of its templates: batches keep that bounded.
@@ -73,6 +79,9 @@ class GoRenderer:
 
     def _render_loop(self, jobs: Sequence[tuple[Json, Sequence[str]]], where: str) -> list[list[str]]:
         """All jobs through the one looping template; on any error, one template per job."""
+        joined = self._render_joined(jobs, where)
+        if joined is not None:
+            return joined
         values = self._values(jobs, where)
         if values is not None:
             lines = _helm_loop(values, self.strict)
@@ -81,6 +90,28 @@ class GoRenderer:
         rendered: list[list[str]] = []
         for start in range(0, len(jobs), JOBS_PER_RENDER):
             rendered += self._render_batch(jobs[start : start + JOBS_PER_RENDER], where)
+        return rendered
+
+    def _render_joined(
+        self, jobs: Sequence[tuple[Json, Sequence[str]]], where: str
+    ) -> list[list[str]] | None:
+        """Each job's strings in one `tpl` call (see _SEPARATOR), or None when that cannot
+        stand for one call per string (then the caller renders them one by one)."""
+        unique = {s for _, strings in jobs for s in strings}
+        if not unique or any(_SEPARATOR in text or _scoped(text) for text in unique):
+            return None
+        for text in unique:
+            self.check_functions(text, where)
+        values = self._values([(params, [_SEPARATOR.join(strings)]) for params, strings in jobs], where)
+        lines = _helm_loop(values, self.strict) if values is not None else None
+        if lines is None or len(lines) != len(jobs):
+            return None
+        rendered: list[list[str]] = []
+        for line, (_, strings) in zip(lines, jobs, strict=True):
+            parts = json.loads(line)[0].split(_SEPARATOR) if strings else []
+            if len(parts) != len(strings):  # a parameter held the separator
+                return None
+            rendered.append(parts)
         return rendered
 
     def _values(self, jobs: Sequence[tuple[Json, Sequence[str]]], where: str) -> Json | None:
@@ -163,6 +194,19 @@ def _helm_render(
         chart.close()
     manifests: dict[str, str] = json.loads(output)
     return [manifests.get(f"appset-expand/templates/job-{i:05d}.yaml", "") for i in range(count)]
+
+
+def _scoped(text: str) -> bool:
+    """Whether a template cannot be joined to others: its actions use variables or named
+    templates (outside quoted text), or an action is left open (a string after it would
+    close it, where alone it is an error)."""
+    unquoted = _QUOTED.sub('""', text)
+    if "{{" in _ACTION.sub("", unquoted):
+        return True
+    return any(
+        _SCOPED.search(action) or '"' in action.replace('""', "") or "`" in action
+        for action in _ACTION.findall(unquoted)
+    )
 
 
 def _helm_loop(values: Json, strict: bool) -> list[str] | None:

@@ -568,3 +568,54 @@ def test_git_directories(tmp_path: Path) -> None:
     }
     apps = expand(make_appset([generator], template), root)
     assert names(apps) == ["a", "b"]
+
+
+JOINABLE_AND_NOT = [
+    "{{ .name }}",
+    "  {{- .name -}}  ",
+    "plain text",
+    '{{ .name }}\n{{- if eq .env "prod" }} yes{{ end }}\n',
+    '{{ printf "%s}}" .name }}',  # a quoted }} inside an action
+    "{{/* a comment */}}{{ .env }}",
+    "{{ $n := .name }}{{ $n }}-x",  # a variable: rendered one string per call
+    "{{ range $i, $e := .list }}{{ $i }}={{ $e }} {{ end }}",
+    '{{ .missing | default "d" }}',
+]
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_joined_strings_render_as_one_call_each(strict: bool) -> None:
+    """A job's strings joined into one `tpl` call give what one call per string gives."""
+    renderer = gotemplate.GoRenderer(strict=strict, appset_name="services")
+    strings = [s for s in JOINABLE_AND_NOT if not (strict and ".missing" in s)]
+    jobs = [
+        ({"name": f"svc-{i}", "env": "prod" if i % 2 else "dev", "list": ["a", "b"]}, strings)
+        for i in range(5)
+    ]
+    jobs.append(({"name": "none"}, []))
+    one_each = [
+        x
+        for start in range(0, len(jobs), 100)
+        for x in renderer._render_batch(jobs[start : start + 100], "t")
+    ]
+    assert renderer.render(jobs) == one_each
+    joinable = [s for s in strings if not gotemplate._scoped(s)]
+    assert 0 < len(joinable) < len(strings)
+    joined_jobs = [(params, [s for s in own if s in joinable]) for params, own in jobs]
+    expected = [
+        [value for value, text in zip(row, own, strict=True) if text in joinable]
+        for row, (_, own) in zip(one_each, jobs, strict=True)
+    ]
+    assert renderer._render_joined(joined_jobs, "t") == expected
+
+
+def test_what_cannot_be_joined_is_not() -> None:
+    assert gotemplate._scoped("{{ $x := 1 }}")
+    assert gotemplate._scoped('{{ define "x" }}y{{ end }}')
+    assert gotemplate._scoped("{{ .open")
+    assert gotemplate._scoped('{{ "}}')
+    assert not gotemplate._scoped('{{ "$ not a variable" }}{{ .a }}')
+    renderer = gotemplate.GoRenderer(strict=False, appset_name="services")
+    held = [({"name": gotemplate._SEPARATOR}, ["{{ .name }}", "x"])]
+    assert renderer._render_joined(held, "t") is None  # a parameter held the separator
+    assert renderer.render(held) == [[gotemplate._SEPARATOR, "x"]]
