@@ -13,14 +13,16 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
 
 from gitops_scaffold import __version__, ci
-from tests.factory import init_repo, minimal
+from tests.factory import ROOT, init_repo, minimal
 
+GOLDEN = ROOT / "tests" / "golden"
 SHA_PIN = re.compile(r"^(?P<repo>[\w.-]+/[\w.-]+)@(?P<sha>[0-9a-f]{40}) # (?P<tag>v\d+\.\d+\.\d+)$")
 
 
@@ -206,3 +208,18 @@ def test_bad_ci_answers_are_refused(tmp_path: Path, ci_answer: dict[str, str], e
     assert "ghp_secret" not in result.output
     assert "deploy:" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_no_generated_file_names_a_url_of_this_project() -> None:
+    """A generated repository works whether or not this project's home URL resolves (#16)."""
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"].values()
+    # host/owner/name of each: the repository, whatever page of it a URL shows
+    homes = {"/".join(url.split("://", 1)[1].split("/")[:3]) for url in urls}
+    named = [
+        f"{path.relative_to(GOLDEN)}: {home}"
+        for path in sorted(GOLDEN.rglob("*"))
+        if path.is_file()
+        for home in homes
+        if home in path.read_text(encoding="utf-8", errors="replace")
+    ]
+    assert homes and not named
