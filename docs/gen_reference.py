@@ -505,13 +505,25 @@ def _mermaid_text(text: str) -> str:
     return text.replace("<", "#lt;").replace(">", "#gt;").replace('"', "#quot;")
 
 
+# Folders one beside the next, tightly: drawn at its natural width the tree is wider than the
+# page column, and the browser shrinks it until its labels are too small to read.
+_LAYOUT_CONFIG = ["---", "config:", "  flowchart: {rankSpacing: 24, nodeSpacing: 12, padding: 6}", "---"]
+
+
+def _collapse(node: _Dir, name: str) -> tuple[_Dir, str]:
+    """A folder that holds only one folder is drawn as one node, `.github/workflows/`."""
+    while not node.files and len(node.dirs) == 1:
+        [(child_name, child)] = node.dirs.items()
+        node, name = child, f"{name}/{child_name}"
+    return node, name
+
+
 def _mermaid_layout(root: _Dir) -> list[str]:
-    lines = ["flowchart LR"]
+    lines = [*_LAYOUT_CONFIG, "flowchart LR"]
     ids: dict[str, str] = {}
 
-    def visit(node: _Dir, path: str, parent: str | None) -> None:
+    def visit(node: _Dir, path: str, parent: str | None, label: str) -> None:
         node_id = ids.setdefault(path, f"d{len(ids)}")
-        label = f"{path.rsplit('/', 1)[-1]}/" if path else "gitops-config/"
         files = sorted(node.files)
         shown = files if len(files) <= 6 else [*files[:5], f"… {len(files) - 5} more"]
         body = "<br/>".join(_mermaid_text(f) for f in shown)
@@ -522,9 +534,10 @@ def _mermaid_layout(root: _Dir) -> list[str]:
         if parent is not None:
             lines.append(f"  {parent} --> {node_id}")
         for name in sorted(node.dirs):
-            visit(node.dirs[name], f"{path}/{name}" if path else name, node_id)
+            child, shown_name = _collapse(node.dirs[name], name)
+            visit(child, f"{path}/{shown_name}" if path else shown_name, node_id, f"{shown_name}/")
 
-    visit(root, "", None)
+    visit(root, "", None, "gitops-config/")
     lines += [
         "  classDef managed fill:#e3f2fd,stroke:#1565c0",
         "  classDef seeded fill:#e8f5e9,stroke:#2e7d32",

@@ -22,7 +22,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from gitops_scaffold import disk
+from gitops_scaffold import disk, progress
 from gitops_scaffold.constants import ANSWERS_FILE, JOURNAL
 from gitops_scaffold.errors import RepoLockedError, ScaffoldError
 
@@ -112,6 +112,8 @@ def apply_writes(repo: Path, writes: dict[str, str | None]) -> list[str]:
     try:
         staging.mkdir(parents=True)
         for index, (path, text) in enumerate(moves):
+            # Each file is synced to disk: thousands of them take seconds (init at scale).
+            progress.tick("writing files", index, len(moves))
             _check_inside(repo, path)
             if text is None:
                 journal_moves.append([path, None])

@@ -34,13 +34,13 @@ ACTIONS: dict[str, Action] = {
     "github_script": Action("actions/github-script", "ed597411d8f924073f98dfc5c65a23a2325f34cd", "v8.0.0"),
 }
 PYTHON_VERSION = "3.12"
-# Where gitops-scaffold's source (and its .pre-commit-hooks.yaml) lives.
-PROJECT_URL = "https://github.com/gitops-scaffold/gitops-scaffold"
 PACKAGE = "gitops-scaffold[validate]"
 
 
 def requirement(ci: Ci, tool_version: str) -> str:
-    """The pip requirement CI installs: the answer, or the exact release that wrote the repo."""
+    """The pip requirement CI and the pre-commit hooks install: the answer, or the exact release
+    that wrote the repo. It names only the package index (or the answer's own git URL), so the
+    generated repository depends on no URL of this project's."""
     if ci.install is None:
         return f"{PACKAGE}=={tool_version}"
     if ci.install.startswith("git+"):
@@ -48,18 +48,9 @@ def requirement(ci: Ci, tool_version: str) -> str:
     return ci.install
 
 
-def hooks_source(ci: Ci, tool_version: str) -> tuple[str, str]:
-    """The pre-commit hook repository and rev: the git URL of ``ci.install``, else the project's tag."""
-    if ci.install is not None and ci.install.startswith("git+"):
-        url, _, tag = ci.install.removeprefix("git+").rpartition("@")
-        return url, tag
-    return PROJECT_URL, f"v{tool_version}"
-
-
 def resolve(ci: Ci, tool_version: str) -> dict[str, object]:
     """``scaffold.ci`` in the template data."""
     index = f"--index-url {ci.index_url} " if ci.index_url else ""
-    hooks_repo, hooks_rev = hooks_source(ci, tool_version)
     return {
         "install": ci.install,
         "index_url": ci.index_url,
@@ -68,6 +59,4 @@ def resolve(ci: Ci, tool_version: str) -> dict[str, object]:
         "install_command": f'python -m pip install {index}"{requirement(ci, tool_version)}"',
         "python_version": PYTHON_VERSION,
         "actions": {name: action.uses for name, action in ACTIONS.items()},
-        "hooks_repo": hooks_repo,
-        "hooks_rev": hooks_rev,
     }

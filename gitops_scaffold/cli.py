@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gitops_scaffold import __version__, cli_check
+from gitops_scaffold import __version__, cli_check, cli_support
 from gitops_scaffold.cli_support import (
     DryRunOption,
     ForceOption,
@@ -475,4 +475,4 @@ app.command("diff", epilog="Example: scaffold diff --base HEAD --output markdown
 
 
 def main() -> None:
-    app()
+    cli_support.main(app)

@@ -115,3 +115,54 @@ def _internal_error(command: str, json_errors: bool) -> NoReturn:
         where = ""
     message = f"internal error ({sys.exc_info()[1]!r}); this is a bug, please report it{where}"
     _fail(f"scaffold: {message}", message, EXIT_INTERNAL, command, json_errors)
+
+
+
+def main(app: typer.Typer, argv: list[str] | None = None) -> None:
+    """Run the CLI. With `-o json` a bad command line (a missing or unknown option) is a JSON error
+    object on stdout too, as every other failure is: the parser reports those before a command runs."""
+    args = sys.argv[1:] if argv is None else argv
+    if not _wants_json(args):
+        app(args=args)
+        return
+    from gitops_scaffold import output
+
+    try:
+        code = app(args=args, standalone_mode=False)
+    except _command_line_errors() as exc:
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()  # usage and error, as without -o json
+        ctx = getattr(exc, "ctx", None)
+        command = ctx.info_name if ctx is not None and ctx.parent is not None else "scaffold"
+        exit_code = int(getattr(exc, "exit_code", 2))
+        format_message = getattr(exc, "format_message", None)
+        message = str(format_message()) if callable(format_message) else str(exc)
+        typer.echo(output.error_json(command or "scaffold", message, exit_code))
+        raise SystemExit(exit_code) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def _command_line_errors() -> tuple[type[Exception], ...]:
+    """What the parser raises: typer's own click (its errors derive from TyperException) in recent
+    typer releases, the click package's ClickException in older ones."""
+    kinds: list[type[Exception]] = []
+    vendored = getattr(typer, "TyperException", None)
+    if vendored is not None:
+        kinds.append(vendored)
+    try:
+        import click
+    except ImportError:
+        pass
+    else:
+        kinds.append(click.ClickException)
+    return tuple(kinds)
+
+
+def _wants_json(args: list[str]) -> bool:
+    pairs = zip(args, [*args[1:], ""], strict=True)
+    return any(
+        (flag in ("-o", "--output", "--format") and value == "json")
+        or flag in ("-ojson", "--output=json", "--format=json")
+        for flag, value in pairs
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from gitops_scaffold import progress
 from gitops_scaffold.errors import UserInputError
 
 # A commit in CI where no identity is configured (a fresh runner) still needs an author.
@@ -57,7 +58,9 @@ def check_git_identity(dest: Path) -> None:
 
 def git_commit(repo: Path, message: str) -> None:
     # Only DEST's own files: inside a larger repository, whatever else is staged stays staged.
-    for args in (["add", "--all", "--", "."], ["commit", "--quiet", "-m", message, "--", "."]):
+    steps = (["add", "--all", "--", "."], ["commit", "--quiet", "-m", message, "--", "."])
+    for done, args in enumerate(steps):
+        progress.tick(f"git {args[0]}", done, len(steps))
         completed = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
         if completed.returncode != 0:
             raise UserInputError(

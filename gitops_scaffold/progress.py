@@ -29,16 +29,20 @@ class _Line:
     started: float = field(default_factory=time.monotonic)
     drawn_at: float = 0.0
     drawn: bool = False
+    phase: str = ""
 
     def draw(self, phase: str, done: int, total: int | None) -> None:
         now = time.monotonic()
-        if now - self.started < self.delay or (self.drawn and now - self.drawn_at < _REDRAW_EVERY):
+        if now - self.started < self.delay:
+            return
+        # Counts are redrawn at most ten times a second; a new phase is shown at once.
+        if self.drawn and phase == self.phase and now - self.drawn_at < _REDRAW_EVERY:
             return
         count = f"{done}/{total}" if total is not None else str(done)
         # \r and erase-line: the line is rewritten in place and never scrolls the terminal.
         self.stream.write(f"\r\033[K{self.label}: {phase} {count}")
         self.stream.flush()
-        self.drawn, self.drawn_at = True, now
+        self.drawn, self.drawn_at, self.phase = True, now, phase
 
     def clear(self) -> None:
         if self.drawn:
@@ -72,7 +76,7 @@ def shown(label: str, enabled: bool, stream: TextIO | None = None) -> Iterator[N
 
 
 def tick(phase: str, done: int, total: int | None = None) -> None:
-    """Report ``done`` of ``total`` items of ``phase``; drawn at most ten times a second."""
+    """Report ``done`` of ``total`` items of ``phase``; counts drawn at most ten times a second."""
     line = _active.get()
     if line is not None:
         line.draw(phase, done, total)

