@@ -62,26 +62,18 @@ CLUSTER_SCOPED = frozenset(
 
 
 _GLOB_CHARS = frozenset("*?[]{}\\!")
-_RESOURCE_LISTS = (
-    "namespaceResourceWhitelist",
-    "namespaceResourceBlacklist",
-    "clusterResourceWhitelist",
-    "clusterResourceBlacklist",
-)
+_FNMATCH_CHARS = frozenset("*?[")  # what makes a filepath.Match pattern more than a literal
 
 
 @dataclass
 class Project:
     doc: Document | None  # None: Argo CD's built-in `default` project
-    # Built on first use: literal destinations as a set, kind verdicts as they are asked for
+    # Built on first use: literal destinations as a set, resource lists indexed
     # (a team project lists every namespace of its services; looping over them for each of
     # its Applications would be quadratic in the team's size).
     _literal: set[tuple[str, str, str]] | None = field(default=None, init=False, repr=False, compare=False)
     _patterned: list[dict[str, Any]] = field(default_factory=list, init=False, repr=False, compare=False)
-    _named: bool | None = field(default=None, init=False, repr=False, compare=False)
-    _kinds: dict[tuple[str, str, bool, str], bool] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
+    _lists: dict[str, ResourceList] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -150,50 +142,58 @@ class Project:
         return self._literal, self._patterned
 
     def kind_permitted(self, group: str, kind: str, namespaced: bool, name: str = "") -> bool:
-        key = (group, kind, namespaced, name if self._names_matter() else "")
-        if key not in self._kinds:
-            self._kinds[key] = self._kind_permitted(group, kind, namespaced, name)
-        return self._kinds[key]
-
-    def _names_matter(self) -> bool:
-        """Whether any resource list of the project names resources (else names decide nothing)."""
-        if self._named is None:
-            lists = [self.spec.get(key) for key in _RESOURCE_LISTS]
-            self._named = any(
-                isinstance(item, dict) and bool(item.get("name"))
-                for items in lists
-                if isinstance(items, list)
-                for item in items
-            )
-        return self._named
-
-    def _kind_permitted(self, group: str, kind: str, namespaced: bool, name: str) -> bool:
         spec = self.spec
         if namespaced:
             white = spec.get("namespaceResourceWhitelist")
-            black = spec.get("namespaceResourceBlacklist") or []
-            whitelisted = white is None or (bool(white) and _in_list(group, kind, name, white))
-            return whitelisted and not _in_list(group, kind, name, black)
-        white = spec.get("clusterResourceWhitelist") or []
-        black = spec.get("clusterResourceBlacklist") or []
-        return bool(white) and _in_list(group, kind, name, white) and not _in_list(group, kind, name, black)
+            whitelisted = white is None or (
+                bool(white) and self._list("namespaceResourceWhitelist").has(group, kind, name)
+            )
+            return whitelisted and not self._list("namespaceResourceBlacklist").has(group, kind, name)
+        return (
+            bool(spec.get("clusterResourceWhitelist"))
+            and self._list("clusterResourceWhitelist").has(group, kind, name)
+            and not self._list("clusterResourceBlacklist").has(group, kind, name)
+        )
+
+    def _list(self, key: str) -> ResourceList:
+        if key not in self._lists:
+            self._lists[key] = ResourceList(self.spec.get(key))
+        return self._lists[key]
+
+
+class ResourceList:
+    """A project's group/kind(/name) list, matched as Argo CD does (``filepath.Match`` globs),
+    its literal entries in sets (a team project names each of its namespaces)."""
+
+    def __init__(self, items: Any) -> None:
+        self.any_name: set[tuple[str, str]] = set()
+        self.named: set[tuple[str, str, str]] = set()
+        self.patterned: list[tuple[str, str, str]] = []
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict):
+                continue
+            group, kind = str(item.get("group", "")), str(item.get("kind", ""))
+            name = str(item.get("name")) if item.get("name") else ""
+            if _FNMATCH_CHARS & set(group + kind + name):
+                self.patterned.append((group, kind, name))
+            elif name:
+                self.named.add((group, kind, name))
+            else:
+                self.any_name.add((group, kind))
+
+    def has(self, group: str, kind: str, name: str) -> bool:
+        if (group, kind) in self.any_name or (group, kind, name) in self.named:
+            return True
+        return any(
+            fnmatch.fnmatchcase(kind, kind_pattern)
+            and fnmatch.fnmatchcase(group, group_pattern)
+            and (not name_pattern or fnmatch.fnmatchcase(name, name_pattern))
+            for group_pattern, kind_pattern, name_pattern in self.patterned
+        )
 
 
 def _strings(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
-
-
-def _in_list(group: str, kind: str, name: str, items: Any) -> bool:
-    for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict):
-            continue
-        if fnmatch.fnmatchcase(kind, str(item.get("kind", ""))) and fnmatch.fnmatchcase(
-            group, str(item.get("group", ""))
-        ):
-            pattern = item.get("name")
-            if not pattern or fnmatch.fnmatchcase(name, str(pattern)):
-                return True
-    return False
 
 
 def destination_match(pattern: str, value: str) -> bool:
