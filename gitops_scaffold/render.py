@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from jinja2 import Environment, Template
 
-from gitops_scaffold.context import Json
+    from gitops_scaffold.context import Json  # (not at run time: it imports the answers model)
 from gitops_scaffold.templates_root import templates_root
 
 TEMPLATES_DIR = templates_root()
