@@ -7,14 +7,12 @@ Heavy modules (Jinja, Copier, Helm, pydantic models) are imported inside the com
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gitops_scaffold import __version__, cli_check, cli_support
+from gitops_scaffold import __version__, cli_check, cli_promote, cli_support
 from gitops_scaffold.cli_support import (
     DryRunOption,
     ForceOption,
@@ -28,7 +26,6 @@ from gitops_scaffold.cli_support import (
 )
 
 if TYPE_CHECKING:
-    from gitops_scaffold.promotion.runner import PinResult
     from gitops_scaffold.result import Result
 
 app = typer.Typer(
@@ -44,7 +41,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
 
 
 def _version(value: bool) -> None:
@@ -335,110 +331,15 @@ def status(
     raise typer.Exit(report.exit_code)
 
 
-# --- promotion: set-image, promote, versions (gitops_scaffold/commands/promote.py) ----------
+# --- promotion (cli_promote.py) -------------------------------------------------------------
 
-CommitOption = Annotated[bool, typer.Option("--commit", help="Commit the change (one commit) with git.")]
-BranchOption = Annotated[
-    str | None, typer.Option("--branch", help="Create or switch to this branch first (for a pull request).")
-]
-PushOption = Annotated[
-    bool,
-    typer.Option("--push", help="Commit and push; a rejected push re-applies the change on the new head."),
-]
-RetriesOption = Annotated[int, typer.Option("--retries", help="Pushes to retry after a rejection.")]
-
-
-def _pin(action: Callable[[], PinResult], command: str, output: OutputFormat, quiet: bool) -> None:
-    from gitops_scaffold import output as render_output
-
-    result = call(action, command, json_errors=output is OutputFormat.json)
-    if output is OutputFormat.json:
-        typer.echo(render_output.pin_json(result))
-    else:
-        if result.dry_run and result.diff:
-            typer.echo(result.diff, nl=False)
-        if not quiet:
-            typer.echo(render_output.pin_summary(result))
-    raise typer.Exit(result.exit_code)
-
-
-@app.command("set-image", epilog="Example: scaffold set-image orders --env dev --tag v1.5.0 --commit")
-def set_image(
-    service: Annotated[str, typer.Argument(help="The service whose image moves.")],
-    env: Annotated[str, typer.Option("--env", help="The environment whose values file to edit.")],
-    tag: Annotated[str, typer.Option("--tag", help="The image tag to run (never latest).")],
-    image: Annotated[str | None, typer.Option("--image", help="Also set image.repository.")] = None,
-    digest: Annotated[
-        str | None, typer.Option("--digest", help="Also pin image.digest (sha256:...).")
-    ] = None,
-    commit: CommitOption = False,
-    branch: BranchOption = None,
-    push: PushOption = False,
-    retries: RetriesOption = 3,
-    repo: RepoOption = Path(),
-    dry_run: DryRunOption = False,
-    output: OutputOption = OutputFormat.text,
-    quiet: QuietOption = False,
-) -> None:
-    """Set a service's image tag (and repository or digest) in one environment's values file."""
-    from gitops_scaffold.commands import promote as commands
-
-    steps = commands.GitSteps(commit=commit, branch=branch, push=push, retries=retries)
-    _pin(
-        lambda: commands.set_image(repo, service, env, tag, image, digest, dry_run, steps),
-        "set-image",
-        output,
-        quiet,
-    )
-
-
-@app.command(epilog="Example: scaffold promote orders payments --from dev --branch promote/staging --commit")
-def promote(
-    services: Annotated[list[str] | None, typer.Argument(help="Services to promote.")] = None,
-    every_service: Annotated[bool, typer.Option("--all", help="Promote every service.")] = False,
-    source: Annotated[str, typer.Option("--from", help="Copy the pins from this environment.")] = "",
-    target: Annotated[str | None, typer.Option("--to", help="To this one (default: the next).")] = None,
-    skip_order: Annotated[bool, typer.Option("--skip-order", help="Allow skipping environments.")] = False,
-    commit: CommitOption = False,
-    branch: BranchOption = None,
-    push: PushOption = False,
-    retries: RetriesOption = 3,
-    repo: RepoOption = Path(),
-    dry_run: DryRunOption = False,
-    output: OutputOption = OutputFormat.text,
-    quiet: QuietOption = False,
-) -> None:
-    """Copy the promotable keys (image.tag) of services from one environment to the next."""
-    from gitops_scaffold.commands import promote as commands
-
-    steps = commands.GitSteps(commit=commit, branch=branch, push=push, retries=retries)
-    names = list(services or [])
-    _pin(
-        lambda: commands.promote(repo, names, every_service, source, target, skip_order, dry_run, steps),
-        "promote",
-        output,
-        quiet,
-    )
-
-
-class BoardFormat(StrEnum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-
-
-@app.command(epilog="Example: scaffold versions --output markdown")
-def versions(
-    repo: RepoOption = Path(),
-    output: Annotated[
-        BoardFormat, typer.Option("--output", "-o", help="table, json or markdown.")
-    ] = BoardFormat.table,
-) -> None:
-    """The board: the image each environment pins, per service; what is behind; what the updater owns."""
-    from gitops_scaffold.commands import promote as commands
-
-    as_json = output is BoardFormat.json
-    typer.echo(call(lambda: commands.versions(repo, output.value), command="versions", json_errors=as_json))
+app.command("set-image", epilog="Example: scaffold set-image orders --env dev --tag v1.5.0 --commit")(
+    cli_promote.set_image
+)
+app.command(epilog="Example: scaffold promote orders payments --from dev --branch promote/staging --commit")(
+    cli_promote.promote
+)
+app.command(epilog="Example: scaffold versions --output markdown")(cli_promote.versions)
 
 
 @app.command(epilog="Example: scaffold schema > scaffold.schema.json")
@@ -467,7 +368,8 @@ def data(
     typer.echo(json.dumps({"scaffold": resolved}, indent=2))
 
 
-# --- the check half ---------------------------------------------------------------------------
+# --- the check half (cli_check.py) ----------------------------------------------------------
+
 
 app.command("validate", epilog="Example: scaffold validate .")(cli_check.validate_command)
 app.command("preview", epilog="Example: scaffold preview . --output yaml")(cli_check.preview_command)
