@@ -67,16 +67,7 @@ def test_try_repo_runs_both_hooks_in_a_generated_repo(tmp_path: Path) -> None:
     answers = repo / "scaffold.yaml"
     answers.write_text(answers.read_text().replace("tag: v1.0.0", "tag: v1.0.1"))
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PRE_COMMIT_COLOR": "never"}
-    run = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "--all-files"],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )
-    out = run.stdout + run.stderr
+    run, out = _pre_commit(["try-repo", str(ROOT), "--all-files"], repo, env)
     assert _results(out) == {"scaffold validate": "Passed", "scaffold status": "Failed"}, out
     assert "scaffold.yaml changed since the last render" in out
     assert run.returncode == 1
@@ -88,8 +79,19 @@ def test_the_generated_config_runs_both_hooks(tmp_path: Path) -> None:
     package index: this checkout's wheel stands in for that release (found before the index)."""
     wheels = tmp_path / "wheels"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-index", "--no-build-isolation",
-         str(ROOT), "-w", str(wheels)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            "--no-build-isolation",
+            str(ROOT),
+            "-w",
+            str(wheels),
+        ],
         check=True,
         capture_output=True,
     )
@@ -102,8 +104,18 @@ def test_the_generated_config_runs_both_hooks(tmp_path: Path) -> None:
         "PRE_COMMIT_COLOR": "never",
         "PIP_FIND_LINKS": f"{wheels} {os.environ.get('PIP_FIND_LINKS', '')}".strip(),
     }
+    run, out = _pre_commit(["run", "--all-files"], repo, env)
+    assert _results(out) == {"scaffold validate": "Passed", "scaffold status": "Failed"}, out
+    assert "scaffold.yaml changed since the last render" in out
+    assert run.returncode == 1
+
+
+def _pre_commit(
+    args: list[str], repo: Path, env: dict[str, str]
+) -> tuple[subprocess.CompletedProcess[str], str]:
+    """pre-commit with ``args`` in ``repo``: the finished process and all it printed."""
     run = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "run", "--all-files"],
+        [sys.executable, "-m", "pre_commit", *args],
         cwd=repo,
         env=env,
         capture_output=True,
@@ -111,10 +123,7 @@ def test_the_generated_config_runs_both_hooks(tmp_path: Path) -> None:
         check=False,
         timeout=900,
     )
-    out = run.stdout + run.stderr
-    assert _results(out) == {"scaffold validate": "Passed", "scaffold status": "Failed"}, out
-    assert "scaffold.yaml changed since the last render" in out
-    assert run.returncode == 1
+    return run, run.stdout + run.stderr
 
 
 def _results(out: str) -> dict[str, str]:
