@@ -12,8 +12,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+# Karpenter's EC2NodeClass CRD (a CEL rule) admits a Windows alias only at @latest.
 _AMI_ALIAS = re.compile(
-    r"^(al2023|al2|bottlerocket|windows2019|windows2022|windows2025)@(latest|v[0-9][0-9.\-]*)$"
+    r"^((al2023|al2|bottlerocket)@(latest|v[0-9][0-9.\-]*)|(windows2019|windows2022|windows2025)@latest)$"
 )
 _DURATION = re.compile(r"^([0-9]+h)?([0-9]+m)?([0-9]+s)?$")
 _BUDGET = re.compile(r"^((100|[0-9]{1,2})%|[0-9]+)$")
@@ -61,7 +62,8 @@ class Karpenter(_Strict):
     """The default EC2NodeClass and NodePool Karpenter gets on every EKS cluster."""
 
     ami_alias: Annotated[
-        str, _matches(_AMI_ALIAS, "an AMI alias such as 'al2023@latest' or 'al2023@v20260801'")
+        str,
+        _matches(_AMI_ALIAS, "an AMI alias such as 'al2023@latest' or 'al2023@v20260801' (Windows: @latest)"),
     ] = "al2023@latest"
     """AMI alias of the nodes (family@version); pin one such as al2023@v20260801 to review upgrades."""
     node_role: Annotated[str, _matches(_IAM_ROLE_NAME, "an IAM role name")] | None = None

@@ -169,7 +169,14 @@ def test_no_karpenter_config_without_an_eks_cluster(bare: tuple[dict[str, Any], 
 
 
 @pytest.mark.parametrize(
-    "bad", [{"ami_alias": "ubuntu@latest"}, {"disruption_budget": "150%"}, {"architectures": []}]
+    "bad",
+    [
+        {"ami_alias": "ubuntu@latest"},
+        # The EC2NodeClass CRD's CEL rule: Windows aliases only at @latest.
+        {"ami_alias": "windows2022@v20260801"},
+        {"disruption_budget": "150%"},
+        {"architectures": []},
+    ],
 )
 def test_bad_karpenter_answers_are_refused(bad: dict[str, Any]) -> None:
     answers = {**copy.deepcopy(BARE), "karpenter": bad}
