@@ -21,9 +21,8 @@ import yaml
 
 from gitops_scaffold.catalog import ADDONS
 from gitops_scaffold.context import resolve
-from gitops_scaffold.model import Answers
 from gitops_scaffold.render import flatten, render
-from tests.factory import EXAMPLE, SCHEMAS
+from tests.factory import EXAMPLE, SCHEMAS, checked
 from tests.helm_checks import parse_manifests, render_manifests, write_tree
 
 Tree = dict[str, str]
@@ -99,7 +98,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
 
 
 def _render(answers: dict[str, Any]) -> tuple[dict[str, Any], Tree]:
-    view = resolve(Answers.model_validate(answers))
+    view = resolve(checked(answers))
     return view, flatten(render(view))
 
 

@@ -18,6 +18,7 @@ from gitops_scaffold.context import resolve
 from gitops_scaffold.model import Answers
 from gitops_scaffold.render import flatten, render
 from tests.crd_checks import CRDS, crd_errors
+from tests.factory import checked
 from tests.helm_checks import parse_manifests, render_manifests, write_tree
 from tests.test_platform import BARE, EXAMPLE_ANSWERS, TWO_EKS, addon_apps, docs
 
@@ -25,7 +26,7 @@ Tree = dict[str, str]
 
 
 def _render(answers: dict[str, Any]) -> tuple[dict[str, Any], Tree]:
-    view = resolve(Answers.model_validate(answers))
+    view = resolve(checked(answers))
     return view, flatten(render(view))
 
 
@@ -200,7 +201,8 @@ def _cluster_issuers(tree: Tree) -> list[dict[str, Any]]:
 def test_acme_issuer_is_written_and_named_by_every_ingress() -> None:
     answers = copy.deepcopy(TWO_EKS)
     answers["tls"] = ACME
-    answers["services"][0]["ingress"] = {"host": "cart.acme.io"}
+    # qa and stage share cluster eu: qa gets a host of its own (one host+path per cluster).
+    answers["services"][0]["ingress"] = {"host": "cart.acme.io", "hosts": {"qa": "cart-qa.acme.io"}}
     view, tree = _render(answers)
     (issuer,) = _cluster_issuers(tree)
     assert crd_errors(issuer) == []
@@ -318,7 +320,8 @@ def test_the_crd_check_refuses_what_the_api_server_refuses() -> None:
 def test_service_ingress_renders_with_and_without_an_issuer(tls: dict[str, Any], tmp_path: Path) -> None:
     answers = copy.deepcopy(TWO_EKS)
     answers["tls"] = tls
-    answers["services"][0]["ingress"] = {"host": "cart.acme.io"}
+    # qa and stage share cluster eu: qa gets a host of its own (one host+path per cluster).
+    answers["services"][0]["ingress"] = {"host": "cart.acme.io", "hosts": {"qa": "cart-qa.acme.io"}}
     _, tree = _render(answers)
     base = "apps/services/cart/"
     chart = {p.removeprefix(base): t for p, t in tree.items() if p.startswith(base)}
@@ -332,7 +335,7 @@ def test_service_ingress_renders_with_and_without_an_issuer(tls: dict[str, Any],
         assert issuer is None and "tls" not in ingress["spec"]
     else:
         assert issuer == "letsencrypt-prod"
-        assert ingress["spec"]["tls"][0]["hosts"] == ["cart.acme.io"]
+        assert ingress["spec"]["tls"][0]["hosts"] == ["cart-qa.acme.io"]
 
 
 # --- repository access ------------------------------------------------------------------------

@@ -23,9 +23,9 @@ import pytest
 import yaml
 
 from gitops_scaffold.context import resolve
-from gitops_scaffold.model import Answers
 from gitops_scaffold.render import flatten, render
 from tests.chart_keys import dead_keys
+from tests.factory import checked
 from tests.helm_checks import parse_manifests, render_manifests, write_tree
 from tests.test_platform import BARE, EXAMPLE_ANSWERS, TWO_EKS
 
@@ -90,7 +90,8 @@ def _alb() -> dict[str, Any]:
     answers.pop("platform")
     answers["argocd"].pop("ingress_class")
     answers["ingress"] = {"controller": "aws-load-balancer-controller"}
-    answers["services"][0]["ingress"] = {"host": "cart.acme.io"}
+    # qa and stage share cluster eu: each gets its own host (one host+path per cluster).
+    answers["services"][0]["ingress"] = {"host": "cart.acme.io", "hosts": {"qa": "cart-qa.acme.io"}}
     return answers
 
 
@@ -105,7 +106,7 @@ def _variant(name: str) -> dict[str, Any]:
 @pytest.fixture(scope="module", params=["example", "two-eks", "bare", "alb"])
 def case(request: pytest.FixtureRequest) -> tuple[str, Tree]:
     answers = _variant(request.param)
-    return request.param, flatten(render(resolve(Answers.model_validate(answers))))
+    return request.param, flatten(render(resolve(checked(answers))))
 
 
 # --- dead keys --------------------------------------------------------------------------------
@@ -176,7 +177,7 @@ def _as_configmap_value(value: Any) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", ["example", "bare"])
 def test_argocd_settings_reach_the_rendered_configmaps(variant: str, tmp_path: Path) -> None:
-    tree = flatten(render(resolve(Answers.model_validate(_variant(variant)))))
+    tree = flatten(render(resolve(checked(_variant(variant)))))
     values = yaml.safe_load(tree["argocd/values.yaml"])["argo-cd"]
     objects = _render_umbrella(tree, tmp_path)
 
@@ -211,7 +212,7 @@ def test_argocd_settings_reach_the_rendered_configmaps(variant: str, tmp_path: P
 @pytest.mark.slow
 def test_server_ingress_on_an_alb(tmp_path: Path) -> None:
     """argo-cd 10.x's own AWS settings: an ALB Ingress plus the gRPC Service for the CLI."""
-    tree = flatten(render(resolve(Answers.model_validate(_alb()))))
+    tree = flatten(render(resolve(checked(_alb()))))
     objects = _render_umbrella(tree, tmp_path)
     (ingress,) = [o for o in objects if o["kind"] == "Ingress"]
     assert ingress["spec"]["ingressClassName"] == "alb"
@@ -227,7 +228,7 @@ def test_server_ingress_on_an_alb(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_server_ingress_follows_the_answers(tmp_path: Path) -> None:
-    tree = flatten(render(resolve(Answers.model_validate(_variant("two-eks")))))
+    tree = flatten(render(resolve(checked(_variant("two-eks")))))
     objects = _render_umbrella(tree, tmp_path)
     (ingress,) = [o for o in objects if o["kind"] == "Ingress"]
     assert ingress["spec"]["ingressClassName"] == "internal"
@@ -242,7 +243,7 @@ def test_server_ingress_follows_the_answers(tmp_path: Path) -> None:
 @pytest.mark.parametrize("addon", sorted(ADDON_CHARTS))
 def test_addon_chart_renders_with_our_values(addon: str) -> None:
     answers = _variant("alb" if addon == "aws-load-balancer-controller" else "example")
-    tree = flatten(render(resolve(Answers.model_validate(answers))))
+    tree = flatten(render(resolve(checked(answers))))
     values = yaml.safe_load(tree[f"apps/platform/{addon}/values.yaml"])
     if addon in {"karpenter", "aws-load-balancer-controller"}:
         # Per-cluster values from the Application (valuesObject) complete the shared file.
