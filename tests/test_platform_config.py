@@ -20,7 +20,7 @@ from gitops_scaffold.render import flatten, render
 from tests.crd_checks import CRDS, crd_errors
 from tests.factory import checked
 from tests.helm_checks import parse_manifests, render_manifests, write_tree
-from tests.test_platform import BARE, EXAMPLE_ANSWERS, TWO_EKS, addon_apps, docs
+from tests.test_platform import BARE, EXAMPLE_ANSWERS, TWO_EKS, VARIANTS, addon_apps, docs
 
 Tree = dict[str, str]
 
@@ -283,9 +283,9 @@ def test_bad_tls_answers_are_refused(tls: dict[str, Any], message: str) -> None:
 # --- every custom resource against its CRD --------------------------------------------------
 
 
-@pytest.mark.parametrize("variant", ["example", "two-eks", "bare"])
+@pytest.mark.parametrize("variant", ["example", "two-eks", "bare", "new-eks"])
 def test_custom_resources_pass_the_upstream_crds(variant: str) -> None:
-    answers = copy.deepcopy({"example": EXAMPLE_ANSWERS, "two-eks": TWO_EKS, "bare": BARE}[variant])
+    answers = copy.deepcopy(VARIANTS[variant])
     answers["tls"] = ACME
     _, tree = _render(answers)
     found = _custom_resources(tree)

@@ -27,7 +27,7 @@ from gitops_scaffold.render import flatten, render
 from tests.chart_keys import dead_keys
 from tests.factory import checked
 from tests.helm_checks import parse_manifests, render_manifests, write_tree
-from tests.test_platform import BARE, EXAMPLE_ANSWERS, TWO_EKS
+from tests.test_platform import BARE, EXAMPLE_ANSWERS, NEW_EKS, TWO_EKS
 
 Tree = dict[str, str]
 CHARTS = Path(__file__).parent / "resources" / "upstream" / "charts"
@@ -98,12 +98,14 @@ def _alb() -> dict[str, Any]:
 def _variant(name: str) -> dict[str, Any]:
     if name == "alb":
         return _alb()
+    if name == "new-eks":  # the ALB controller by default, with its own ACME issuer
+        return copy.deepcopy(NEW_EKS)
     answers = copy.deepcopy({"example": EXAMPLE_ANSWERS, "two-eks": TWO_EKS, "bare": BARE}[name])
     answers["tls"] = ACME
     return answers
 
 
-@pytest.fixture(scope="module", params=["example", "two-eks", "bare", "alb"])
+@pytest.fixture(scope="module", params=["example", "two-eks", "bare", "alb", "new-eks"])
 def case(request: pytest.FixtureRequest) -> tuple[str, Tree]:
     answers = _variant(request.param)
     return request.param, flatten(render(resolve(checked(answers))))
@@ -175,7 +177,7 @@ def _as_configmap_value(value: Any) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("variant", ["example", "bare"])
+@pytest.mark.parametrize("variant", ["example", "bare", "new-eks"])
 def test_argocd_settings_reach_the_rendered_configmaps(variant: str, tmp_path: Path) -> None:
     tree = flatten(render(resolve(checked(_variant(variant)))))
     values = yaml.safe_load(tree["argocd/values.yaml"])["argo-cd"]
@@ -210,9 +212,10 @@ def test_argocd_settings_reach_the_rendered_configmaps(variant: str, tmp_path: P
 
 
 @pytest.mark.slow
-def test_server_ingress_on_an_alb(tmp_path: Path) -> None:
+@pytest.mark.parametrize("variant", ["alb", "new-eks"])
+def test_server_ingress_on_an_alb(variant: str, tmp_path: Path) -> None:
     """argo-cd 10.x's own AWS settings: an ALB Ingress plus the gRPC Service for the CLI."""
-    tree = flatten(render(resolve(checked(_alb()))))
+    tree = flatten(render(resolve(checked(_variant(variant)))))
     objects = _render_umbrella(tree, tmp_path)
     (ingress,) = [o for o in objects if o["kind"] == "Ingress"]
     assert ingress["spec"]["ingressClassName"] == "alb"
@@ -240,10 +243,14 @@ def test_server_ingress_follows_the_answers(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("addon", sorted(ADDON_CHARTS))
-def test_addon_chart_renders_with_our_values(addon: str) -> None:
-    answers = _variant("alb" if addon == "aws-load-balancer-controller" else "example")
-    tree = flatten(render(resolve(checked(answers))))
+@pytest.mark.parametrize(
+    ("addon", "variant"),
+    # The seed (ingress-nginx) and a new repo on EKS (the ALB controller by default).
+    [(a, "example") for a in sorted(ADDON_CHARTS) if a != "aws-load-balancer-controller"]
+    + [(a, "new-eks") for a in sorted(ADDON_CHARTS) if a != "ingress-nginx"],
+)
+def test_addon_chart_renders_with_our_values(addon: str, variant: str) -> None:
+    tree = flatten(render(resolve(checked(_variant(variant)))))
     values = yaml.safe_load(tree[f"apps/platform/{addon}/values.yaml"])
     if addon in {"karpenter", "aws-load-balancer-controller"}:
         # Per-cluster values from the Application (valuesObject) complete the shared file.
