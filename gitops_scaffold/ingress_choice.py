@@ -19,6 +19,7 @@ from pathlib import Path
 from gitops_scaffold import answers as answers_file
 from gitops_scaffold.answers import Document
 from gitops_scaffold.errors import AnswersError
+from gitops_scaffold.model import Answers
 from gitops_scaffold.model_platform import ALB, INGRESS_NGINX, ingress_controller
 from gitops_scaffold.state import recorded_keys
 
@@ -60,21 +61,25 @@ def record(path: Path, text: str, running: str | None) -> tuple[str, str | None]
     default = ingress_controller(answers)
     listed = "platform" in answers.model_fields_set
     chosen = running if running is not None and not listed else default
-    if chosen == running:
-        why = "what this repository runs"
-        why += f"; the default here would be {default}" if chosen != default else ""
-    elif listed:
-        why = "the one the platform: add-ons install"
-    elif chosen == ALB:
-        why = "the default: every cluster is EKS"
-    else:
-        why = "the default: the AWS Load Balancer Controller needs every cluster on EKS"
     retired = "; ingress-nginx is retired upstream, rule GS030" if chosen == INGRESS_NGINX else ""
-    note = f"{path.name}: recorded ingress.controller: {chosen} ({why}{retired})"
+    note = f"{path.name}: recorded ingress.controller: {chosen} ({_why(answers, chosen, running)}{retired})"
     new_text = _with_controller(doc, chosen)
     if "\r\n" in text:  # a CRLF file stays CRLF
         new_text = new_text.replace("\r\n", "\n").replace("\n", "\r\n")
     return new_text, note
+
+
+def _why(answers: Answers, chosen: str, running: str | None) -> str:
+    default = ingress_controller(answers)
+    names = {addon.name for addon in answers.platform}
+    if chosen == running:
+        other = f"; the default here would be {default}" if chosen != default else ""
+        return f"what this repository runs{other}"
+    if chosen == ALB:
+        return "the default: every cluster is EKS"
+    if "platform" in answers.model_fields_set and (ALB not in names or INGRESS_NGINX in names):
+        return f"the default: platform: does not install {ALB} in place of {INGRESS_NGINX}"
+    return "the default: the AWS Load Balancer Controller needs every cluster on EKS"
 
 
 def _with_controller(doc: Document, controller: str) -> str:

@@ -156,15 +156,14 @@ def ingress_controller(answers: Any) -> str:
 def default_ingress_controller(answers: Any) -> str:
     """The maintained AWS Load Balancer Controller where it can serve every ingress, else ingress-nginx.
 
-    A listed ``platform:`` decides by what it installs (the ALB controller only when it lists it
-    instead of ingress-nginx). The default add-ons take the ALB controller exactly when the
-    answers can run it everywhere an ingress may be: it runs only on EKS (it needs the cluster
-    name), so every cluster must be EKS, and Argo CD's own too when argocd.domain asks for an
-    ingress there. So a default never fails the checks of the explicit choice.
+    It runs only on EKS (it needs the cluster name), so every cluster must be EKS, and Argo CD's
+    own too when argocd.domain asks for an ingress there; a listed ``platform:`` must install it
+    instead of ingress-nginx. So a default never fails the checks of the explicit choice.
     """
     if "platform" in answers.model_fields_set:
         names = {addon.name for addon in answers.platform}
-        return ALB if ALB in names and INGRESS_NGINX not in names else INGRESS_NGINX
+        if ALB not in names or INGRESS_NGINX in names:
+            return INGRESS_NGINX
     every_cluster_eks = all(cluster.eks is not None for cluster in answers.clusters)
     own = next((c for c in answers.clusters if c.in_cluster), None)
     argocd_ingress_served = answers.argocd.domain is None or own is not None

@@ -61,6 +61,9 @@ def test_a_listed_platform_decides_by_what_it_installs() -> None:
     assert _controller(answers) == INGRESS_NGINX
     answers["platform"] = [{"name": ALB}, {"name": "cert-manager"}]
     assert _controller(answers) == ALB
+    # ... where it can run: listing it does not make answers that cannot run it fail.
+    answers["clusters"][1] = {"name": "prod", "server": "https://prod.acme.io"}
+    assert _controller(answers) == INGRESS_NGINX
 
 
 def test_the_alb_controller_is_refused_where_a_service_ingress_has_no_eks_cluster() -> None:
