@@ -15,6 +15,7 @@ from gitops_scaffold.catalog import ADDONS
 from gitops_scaffold.constants import IN_CLUSTER_SERVER
 from gitops_scaffold.context_platform import effective_platform, ingress_class, platform_view
 from gitops_scaffold.model import Addon, Answers, is_production, suffix_of
+from gitops_scaffold.model_platform import ingress_controller
 
 Json = dict[str, Any]
 
@@ -62,7 +63,7 @@ def resolve(answers: Answers) -> Json:
         "ingress_controller_namespace": next(
             (a["namespace"] for a in addons if a["name"] == "ingress-nginx"), None
         )
-        if answers.ingress.controller == "ingress-nginx"
+        if ingress_controller(answers) == "ingress-nginx"
         else None,
         # The AWS region of Secrets Manager (the ClusterSecretStore) and ECR, read from the
         # first ECR host in the answers; `aws_region_source` says where it came from.

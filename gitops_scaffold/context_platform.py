@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from gitops_scaffold.model import Addon, Answers, is_production
+from gitops_scaffold.model_platform import ALB, ingress_controller
 
 Json = dict[str, Any]
 
@@ -33,14 +34,13 @@ REPO_AUTH_KEYS: dict[str, dict[str, str]] = {
 }
 
 
-ALB = "aws-load-balancer-controller"
 # Private address ranges: an ALB in IP target mode reaches pods from its nodes in the VPC.
 VPC_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
 
 
 def effective_platform(answers: Answers) -> list[Addon]:
     """The add-ons to install: the answers' list, or the default list for the chosen controller."""
-    if "platform" in answers.model_fields_set or answers.ingress.controller != ALB:
+    if "platform" in answers.model_fields_set or ingress_controller(answers) != ALB:
         return list(answers.platform)
     # The default list, with the maintained controller in place of ingress-nginx.
     return [Addon(name=ALB) if a.name == "ingress-nginx" else a for a in answers.platform]
@@ -48,17 +48,18 @@ def effective_platform(answers: Answers) -> list[Addon]:
 
 def ingress_class(answers: Answers) -> str:
     """The IngressClass every Ingress names: argocd.ingress_class, or alb for the ALB controller."""
-    if answers.ingress.controller == ALB and "ingress_class" not in answers.argocd.model_fields_set:
+    if ingress_controller(answers) == ALB and "ingress_class" not in answers.argocd.model_fields_set:
         return "alb"
     return answers.argocd.ingress_class
 
 
 def platform_view(answers: Answers, addons: list[Json], region: str) -> Json:
     by_name = {a["name"]: a for a in addons}
-    alb = answers.ingress.controller == ALB
+    alb = ingress_controller(answers) == ALB
     return {
         "ingress": {
             **answers.ingress.model_dump(mode="json"),
+            "controller": ingress_controller(answers),
             "alb": alb,
             # Who may reach service pods besides their namespace (NetworkPolicy ipBlocks).
             "source_cidrs": VPC_RANGES if alb else [],

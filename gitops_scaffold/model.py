@@ -534,7 +534,7 @@ class Answers(Strict):
     tls: Tls = Field(default_factory=Tls)
     """The cert-manager ClusterIssuer of the ingresses' certificates."""
     ingress: IngressSettings = Field(default_factory=IngressSettings)
-    """The ingress controller: ingress-nginx (the default, the first release's) or the AWS LBC."""
+    """The ingress controller: the AWS Load Balancer Controller (the default on EKS) or ingress-nginx."""
     promotion: Promotion = Field(default_factory=Promotion)
     """What `scaffold promote` copies from one environment's values file to the next."""
 

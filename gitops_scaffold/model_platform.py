@@ -12,8 +12,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+# Karpenter's EC2NodeClass CRD (a CEL rule) admits a Windows alias only at @latest.
 _AMI_ALIAS = re.compile(
-    r"^(al2023|al2|bottlerocket|windows2019|windows2022|windows2025)@(latest|v[0-9][0-9.\-]*)$"
+    r"^((al2023|al2|bottlerocket)@(latest|v[0-9][0-9.\-]*)|(windows2019|windows2022|windows2025)@latest)$"
 )
 _DURATION = re.compile(r"^([0-9]+h)?([0-9]+m)?([0-9]+s)?$")
 _BUDGET = re.compile(r"^((100|[0-9]{1,2})%|[0-9]+)$")
@@ -61,7 +62,8 @@ class Karpenter(_Strict):
     """The default EC2NodeClass and NodePool Karpenter gets on every EKS cluster."""
 
     ami_alias: Annotated[
-        str, _matches(_AMI_ALIAS, "an AMI alias such as 'al2023@latest' or 'al2023@v20260801'")
+        str,
+        _matches(_AMI_ALIAS, "an AMI alias such as 'al2023@latest' or 'al2023@v20260801' (Windows: @latest)"),
     ] = "al2023@latest"
     """AMI alias of the nodes (family@version); pin one such as al2023@v20260801 to review upgrades."""
     node_role: Annotated[str, _matches(_IAM_ROLE_NAME, "an IAM role name")] | None = None
@@ -129,16 +131,43 @@ class Tls(_Strict):
 
 # --- ingress ---------------------------------------------------------------------------------
 
-INGRESS_CONTROLLERS = ("aws-load-balancer-controller", "ingress-nginx")
+ALB = "aws-load-balancer-controller"
+INGRESS_NGINX = "ingress-nginx"
+INGRESS_CONTROLLERS = (ALB, INGRESS_NGINX)
 
 
 class IngressSettings(_Strict):
     """Which controller serves the Argo CD and service ingresses."""
 
-    controller: Literal["aws-load-balancer-controller", "ingress-nginx"] = "ingress-nginx"
-    """aws-load-balancer-controller (ALBs, ACM certificates) or ingress-nginx (retired in March 2026)."""
+    controller: Literal["aws-load-balancer-controller", "ingress-nginx"] | None = None
+    """aws-load-balancer-controller (ALBs, ACM certificates) or ingress-nginx (retired in March 2026).
+    Default: aws-load-balancer-controller when every cluster is EKS (and Argo CD's own, for
+    argocd.domain), else ingress-nginx; scaffold writes the choice here when it first renders."""
     scheme: Literal["internal", "internet-facing"] = "internal"
     """ALB scheme (aws-load-balancer-controller only): reachable inside the VPC, or from the internet."""
+
+
+def ingress_controller(answers: Any) -> str:
+    """The controller that serves the ingresses: ``ingress.controller``, else the default."""
+    chosen: str | None = answers.ingress.controller
+    return chosen if chosen is not None else default_ingress_controller(answers)
+
+
+def default_ingress_controller(answers: Any) -> str:
+    """The maintained AWS Load Balancer Controller where it can serve every ingress, else ingress-nginx.
+
+    It runs only on EKS (it needs the cluster name), so every cluster must be EKS, and Argo CD's
+    own too when argocd.domain asks for an ingress there; a listed ``platform:`` must install it
+    instead of ingress-nginx. So a default never fails the checks of the explicit choice.
+    """
+    if "platform" in answers.model_fields_set:
+        names = {addon.name for addon in answers.platform}
+        if ALB not in names or INGRESS_NGINX in names:
+            return INGRESS_NGINX
+    every_cluster_eks = all(cluster.eks is not None for cluster in answers.clusters)
+    own = next((c for c in answers.clusters if c.in_cluster), None)
+    argocd_ingress_served = answers.argocd.domain is None or own is not None
+    return ALB if every_cluster_eks and argocd_ingress_served else INGRESS_NGINX
 
 
 # --- repository access -------------------------------------------------------------------------
@@ -156,23 +185,34 @@ class RepoAuth(_Strict):
 def platform_problems(answers: Any) -> list[tuple[tuple[str | int, ...], str]]:
     """Rules across sections of these answers: (key path, message) for each problem."""
     problems: list[tuple[tuple[str | int, ...], str]] = []
-    chosen = answers.ingress.controller
-    if chosen == "aws-load-balancer-controller" and "platform" in answers.model_fields_set:
-        names = [addon.name for addon in answers.platform]
-        if chosen not in names:
-            message = f"{chosen} is chosen, but platform: does not install it; add {{name: {chosen}}}"
-            problems.append((("ingress", "controller"), message))
-    if chosen == "aws-load-balancer-controller" and answers.argocd.domain is not None:
-        # The controller runs only on EKS clusters (it needs the cluster name), so Argo CD's own
-        # cluster must say it is one, or the Argo CD ingress would never get a load balancer.
-        own = next((c for c in answers.clusters if c.in_cluster), None)
-        if own is None or own.eks is None:
+    if ingress_controller(answers) != ALB:
+        return problems
+    if "platform" in answers.model_fields_set and ALB not in [a.name for a in answers.platform]:
+        message = f"{ALB} is chosen, but platform: does not install it; add {{name: {ALB}}}"
+        problems.append((("ingress", "controller"), message))
+    # The controller runs only on EKS clusters (it needs the cluster name): an ingress on any
+    # other cluster would never get a load balancer.
+    own = next((c for c in answers.clusters if c.in_cluster), None)
+    if answers.argocd.domain is not None and (own is None or own.eks is None):
+        problems.append(
+            (
+                ("argocd", "domain"),
+                f"the Argo CD ingress needs {ALB} on Argo CD's own cluster, "
+                "which it runs on only with eks: list the in-cluster cluster "
+                "(server https://kubernetes.default.svc) with eks: {cluster_name, role_arn}",
+            )
+        )
+    # Every service runs in every environment.
+    not_eks = {c.name for c in answers.clusters if c.eks is None}
+    clusters = sorted({e.cluster for e in answers.environments if e.cluster in not_eks})
+    for index, service in enumerate(answers.services):
+        if service.ingress is not None and clusters:
             problems.append(
                 (
-                    ("argocd", "domain"),
-                    "the Argo CD ingress needs aws-load-balancer-controller on Argo CD's own cluster, "
-                    "which it runs on only with eks: list the in-cluster cluster "
-                    "(server https://kubernetes.default.svc) with eks: {cluster_name, role_arn}",
+                    ("services", index, "ingress"),
+                    f"served by {ALB}, which runs only on EKS clusters, but cluster "
+                    f"{clusters[0]!r} has no eks: settings; give it eks: {{cluster_name, role_arn}}, "
+                    f"or choose ingress: {{controller: {INGRESS_NGINX}}}",
                 )
             )
     return problems

@@ -3,8 +3,8 @@
 ``strict_schema`` turns a CRD version's ``openAPIV3Schema`` into a JSON Schema that, like
 ``kubectl apply --validate=strict``, refuses a field the CRD does not declare: every object with
 ``properties`` is closed unless it says ``x-kubernetes-preserve-unknown-fields``, and
-``x-kubernetes-int-or-string`` admits both. CEL rules (``x-kubernetes-validations``) are not
-evaluated; the patterns, enums and required fields are.
+``x-kubernetes-int-or-string`` admits both. The CEL rules (``x-kubernetes-validations``) are
+evaluated too, as the API server does on create (tests/cel_checks.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import Any
 
 import jsonschema
 import yaml
+
+from tests.cel_checks import cel_errors
 
 UPSTREAM = Path(__file__).parent / "resources" / "upstream"
 
@@ -39,21 +41,28 @@ def strict_schema(node: Any) -> Any:
 
 
 @functools.cache
-def crd_validator(relative: str, kind: str, version: str) -> jsonschema.Draft7Validator:
-    """The strict validator of ``kind`` at ``version`` from the CRD file ``relative`` (in upstream/crds)."""
+def crd_schema(relative: str, kind: str, version: str) -> tuple[str, dict[str, Any]]:
+    """The API group and the ``openAPIV3Schema`` of ``kind`` at ``version`` in the CRD file ``relative``."""
     for doc in yaml.safe_load_all((UPSTREAM / "crds" / relative).read_text(encoding="utf-8")):
         if not doc or doc.get("kind") != "CustomResourceDefinition" or doc["spec"]["names"]["kind"] != kind:
             continue
         for served in doc["spec"]["versions"]:
             if served["name"] == version:
-                schema = strict_schema(served["schema"]["openAPIV3Schema"])
-                # The API server checks metadata itself; name and labels are all we set.
-                schema["properties"]["metadata"] = {"type": "object"}
-                schema["properties"]["apiVersion"] = {"const": f"{doc['spec']['group']}/{version}"}
-                schema["properties"]["kind"] = {"const": kind}
-                schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata"})
-                return jsonschema.Draft7Validator(schema)
+                return doc["spec"]["group"], served["schema"]["openAPIV3Schema"]
     raise LookupError(f"no {kind} {version} in {relative}")
+
+
+@functools.cache
+def crd_validator(relative: str, kind: str, version: str) -> jsonschema.Draft7Validator:
+    """The strict validator of ``kind`` at ``version`` from the CRD file ``relative`` (in upstream/crds)."""
+    group, openapi = crd_schema(relative, kind, version)
+    schema = strict_schema(openapi)
+    # The API server checks metadata itself; name and labels are all we set.
+    schema["properties"]["metadata"] = {"type": "object"}
+    schema["properties"]["apiVersion"] = {"const": f"{group}/{version}"}
+    schema["properties"]["kind"] = {"const": kind}
+    schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata"})
+    return jsonschema.Draft7Validator(schema)
 
 
 CRDS = {
@@ -69,11 +78,18 @@ CRDS = {
 
 
 def crd_errors(obj: dict[str, Any]) -> list[str]:
-    """What the upstream CRD rejects in ``obj`` (one line per problem); [] when it is valid."""
+    """What the upstream CRD rejects in ``obj`` (one line per problem); [] when it is valid.
+
+    The schema first (types, enums, patterns, required and unknown fields); the CEL rules only
+    when it passes, as the API server runs them only on an object of the schema's shape.
+    """
     api_version, kind = obj["apiVersion"], obj["kind"]
-    relative = CRDS[(api_version, kind)]
-    validator = crd_validator(relative, kind, api_version.rsplit("/", 1)[1])
-    return [
-        f"{kind} {obj['metadata'].get('name')}: {'/'.join(map(str, e.absolute_path))}: {e.message}"
-        for e in validator.iter_errors(obj)
+    relative, version = CRDS[(api_version, kind)], api_version.rsplit("/", 1)[1]
+    name = f"{kind} {obj['metadata'].get('name')}"
+    errors = [
+        f"{name}: {'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in crd_validator(relative, kind, version).iter_errors(obj)
     ]
+    if errors:
+        return errors
+    return [f"{name}: {e}" for e in cel_errors(crd_schema(relative, kind, version)[1], obj)]

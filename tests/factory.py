@@ -41,6 +41,15 @@ def minimal(**changes: Any) -> dict[str, Any]:
     return data
 
 
+def checked(data: dict[str, Any]) -> Any:
+    """The typed answers after every check `scaffold` runs on scaffold.yaml (field rules and the
+    cross-checks: references, collisions, the ingress controller's needs), or AnswersError."""
+    from gitops_scaffold import answers as answers_file
+
+    text = yaml.safe_dump(data, sort_keys=False)
+    return answers_file.validate(answers_file.parse(Path("scaffold.yaml"), text))
+
+
 def write_answers(path: Path, data: dict[str, Any] | str) -> Path:
     text = data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False)
     path.write_text(text, encoding="utf-8")

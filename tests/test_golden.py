@@ -121,5 +121,12 @@ def test_example_repo_passes_scaffold_validate(example: tuple[str, dict[str, byt
 
     name, _, dest = example
     report = validate(dest, Options())
-    problems = [f"{f.file}:{f.line}: {f.rule} {f.message}" for f in report.at_or_above(Severity.info)]
+    # The one finding: a notice (info, which the generated CI's --fail-on warning passes) that
+    # the ingress-nginx the example chose in scaffold.yaml is retired upstream.
+    problems = [
+        f"{f.file}:{f.line}: {f.rule} {f.message}"
+        for f in report.at_or_above(Severity.info)
+        if not (f.rule == "GS030" and f.severity is Severity.info)
+    ]
     assert not problems, f"examples/{name}:\n" + "\n".join(problems)
+    assert {f.file for f in report.findings} == {"apps/platform/ingress-nginx/application.yaml"}

@@ -544,8 +544,11 @@ def test_two_inits_into_one_destination_one_wins(tmp_path: Path) -> None:
     assert sorted(codes) == [0, 2], [p.stderr.read() if p.stderr else "" for p in procs]
     winner = (first, second)[codes.index(0)]
     written = (dest / "scaffold.yaml").read_text()
-    # init adds the editor-schema modeline on top; the rest is the winner's answers, unmixed
-    assert written.removeprefix(f"{SCHEMA_MODELINE}\n") == winner.read_text()
+    # init adds the editor-schema modeline on top and the ingress controller it chose at the
+    # end; the rest is the winner's answers, unmixed
+    body = written.removeprefix(f"{SCHEMA_MODELINE}\n")
+    assert body.startswith(winner.read_text())
+    assert yaml.safe_load(body[len(winner.read_text()) :]) == {"ingress": {"controller": "ingress-nginx"}}
     services = sorted(p.name for p in (dest / "apps/services").iterdir())
     assert services == (["shop"] if winner == first else ["cart"])
 

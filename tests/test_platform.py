@@ -21,9 +21,8 @@ import yaml
 
 from gitops_scaffold.catalog import ADDONS
 from gitops_scaffold.context import resolve
-from gitops_scaffold.model import Answers
 from gitops_scaffold.render import flatten, render
-from tests.factory import EXAMPLE, SCHEMAS
+from tests.factory import EXAMPLE, SCHEMAS, checked
 from tests.helm_checks import parse_manifests, render_manifests, write_tree
 
 Tree = dict[str, str]
@@ -91,15 +90,70 @@ TWO_EKS: dict[str, Any] = {
     "notifications": {"slack": {"deployments": "releases", "alerts": "oncall"}},
 }
 
+# A new repository on EKS as a platform team would write it: Argo CD's own cluster and prod on
+# EKS, every optional section set, and no ingress.controller, platform: or ingress_class, so the
+# defaults decide (the AWS Load Balancer Controller, class alb).
+NEW_EKS: dict[str, Any] = {
+    "version": 1,
+    "repo": {
+        "url": "https://github.com/acme/gitops-config",
+        "auth": {"method": "github_app", "secret": "platform/gitops-repo"},
+    },
+    "argocd": {
+        "domain": "argocd.acme.io",
+        "sso": {"name": "Okta", "issuer": "https://acme.okta.com", "client_id": "argocd"},
+    },
+    "clusters": [
+        {
+            "name": "hub",
+            "server": "https://kubernetes.default.svc",
+            "eks": {"cluster_name": "hub-eks", "role_arn": "arn:aws:iam::123456789012:role/argocd"},
+        },
+        {
+            "name": "prod",
+            "server": "https://prod.eks.acme.io",
+            "eks": {"cluster_name": "prod-eks", "role_arn": "arn:aws:iam::123456789012:role/argocd-manager"},
+        },
+    ],
+    "environments": [
+        {"name": "dev", "cluster": "hub", "image_updates": True},
+        {"name": "staging", "cluster": "hub"},
+        {"name": "prod", "cluster": "prod"},
+    ],
+    "teams": [
+        {"name": "platform", "groups": ["platform-engineers"], "admin": True},
+        {"name": "shop", "groups": ["shop-devs"]},
+    ],
+    "services": [
+        {
+            "name": "cart",
+            "team": "shop",
+            "image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/cart",
+            "tag": "v2.3.4",
+            "ingress": {
+                "host": "cart.acme.io",
+                "path": "/api",
+                "hosts": {"dev": "cart.dev.acme.io", "staging": "cart.staging.acme.io"},
+            },
+            "autoscaling": {"min": 2, "max": 10},
+            "database_secret": "prod/cart/db",
+        },
+    ],
+    "notifications": {"slack": {"deployments": "deployments", "alerts": "platform-alerts"}},
+    "image_updater": {"registry": "123456789012.dkr.ecr.eu-west-1.amazonaws.com"},
+    "tls": {"issuer": "acme", "acme": {"email": "platform@acme.io", "hosted_zone_id": "Z0123456789ABC"}},
+}
+
 VARIANTS: dict[str, dict[str, Any]] = {
     "example": EXAMPLE_ANSWERS,
     "bare": BARE,
     "two-eks": TWO_EKS,
+    "new-eks": NEW_EKS,
 }
 
 
 def _render(answers: dict[str, Any]) -> tuple[dict[str, Any], Tree]:
-    view = resolve(Answers.model_validate(answers))
+    view = resolve(checked(answers))
     return view, flatten(render(view))
 
 
@@ -251,8 +305,14 @@ def test_ingress_and_domain_only_with_a_domain(case: tuple[str, dict[str, Any], 
     assert ingress["enabled"] is True
     assert ingress["ingressClassName"] == view["argocd"]["ingress_class"]
     assert ingress["tls"] is True
-    assert ingress["annotations"]["cert-manager.io/cluster-issuer"]
-    assert ingress["annotations"]["nginx.ingress.kubernetes.io/backend-protocol"] == "HTTPS"
+    if view["ingress"]["alb"]:
+        # argo-cd's own AWS settings: an ALB to HTTPS pods, the certificate from ACM.
+        assert ingress["controller"] == "aws" and ingress["aws"]["backendProtocolVersion"] == "GRPC"
+        assert ingress["annotations"]["alb.ingress.kubernetes.io/backend-protocol"] == "HTTPS"
+        assert "cert-manager.io/cluster-issuer" not in ingress["annotations"]
+    else:
+        assert ingress["annotations"]["cert-manager.io/cluster-issuer"]
+        assert ingress["annotations"]["nginx.ingress.kubernetes.io/backend-protocol"] == "HTTPS"
     # The deprecated class annotation is never used.
     assert "kubernetes.io/ingress.class" not in ingress["annotations"]
 

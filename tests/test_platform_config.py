@@ -18,14 +18,15 @@ from gitops_scaffold.context import resolve
 from gitops_scaffold.model import Answers
 from gitops_scaffold.render import flatten, render
 from tests.crd_checks import CRDS, crd_errors
+from tests.factory import checked
 from tests.helm_checks import parse_manifests, render_manifests, write_tree
-from tests.test_platform import BARE, EXAMPLE_ANSWERS, TWO_EKS, addon_apps, docs
+from tests.test_platform import BARE, EXAMPLE_ANSWERS, TWO_EKS, VARIANTS, addon_apps, docs
 
 Tree = dict[str, str]
 
 
 def _render(answers: dict[str, Any]) -> tuple[dict[str, Any], Tree]:
-    view = resolve(Answers.model_validate(answers))
+    view = resolve(checked(answers))
     return view, flatten(render(view))
 
 
@@ -169,7 +170,14 @@ def test_no_karpenter_config_without_an_eks_cluster(bare: tuple[dict[str, Any], 
 
 
 @pytest.mark.parametrize(
-    "bad", [{"ami_alias": "ubuntu@latest"}, {"disruption_budget": "150%"}, {"architectures": []}]
+    "bad",
+    [
+        {"ami_alias": "ubuntu@latest"},
+        # The EC2NodeClass CRD's CEL rule: Windows aliases only at @latest.
+        {"ami_alias": "windows2022@v20260801"},
+        {"disruption_budget": "150%"},
+        {"architectures": []},
+    ],
 )
 def test_bad_karpenter_answers_are_refused(bad: dict[str, Any]) -> None:
     answers = {**copy.deepcopy(BARE), "karpenter": bad}
@@ -193,7 +201,8 @@ def _cluster_issuers(tree: Tree) -> list[dict[str, Any]]:
 def test_acme_issuer_is_written_and_named_by_every_ingress() -> None:
     answers = copy.deepcopy(TWO_EKS)
     answers["tls"] = ACME
-    answers["services"][0]["ingress"] = {"host": "cart.acme.io"}
+    # qa and stage share cluster eu: qa gets a host of its own (one host+path per cluster).
+    answers["services"][0]["ingress"] = {"host": "cart.acme.io", "hosts": {"qa": "cart-qa.acme.io"}}
     view, tree = _render(answers)
     (issuer,) = _cluster_issuers(tree)
     assert crd_errors(issuer) == []
@@ -274,9 +283,9 @@ def test_bad_tls_answers_are_refused(tls: dict[str, Any], message: str) -> None:
 # --- every custom resource against its CRD --------------------------------------------------
 
 
-@pytest.mark.parametrize("variant", ["example", "two-eks", "bare"])
+@pytest.mark.parametrize("variant", ["example", "two-eks", "bare", "new-eks"])
 def test_custom_resources_pass_the_upstream_crds(variant: str) -> None:
-    answers = copy.deepcopy({"example": EXAMPLE_ANSWERS, "two-eks": TWO_EKS, "bare": BARE}[variant])
+    answers = copy.deepcopy(VARIANTS[variant])
     answers["tls"] = ACME
     _, tree = _render(answers)
     found = _custom_resources(tree)
@@ -311,7 +320,8 @@ def test_the_crd_check_refuses_what_the_api_server_refuses() -> None:
 def test_service_ingress_renders_with_and_without_an_issuer(tls: dict[str, Any], tmp_path: Path) -> None:
     answers = copy.deepcopy(TWO_EKS)
     answers["tls"] = tls
-    answers["services"][0]["ingress"] = {"host": "cart.acme.io"}
+    # qa and stage share cluster eu: qa gets a host of its own (one host+path per cluster).
+    answers["services"][0]["ingress"] = {"host": "cart.acme.io", "hosts": {"qa": "cart-qa.acme.io"}}
     _, tree = _render(answers)
     base = "apps/services/cart/"
     chart = {p.removeprefix(base): t for p, t in tree.items() if p.startswith(base)}
@@ -325,7 +335,7 @@ def test_service_ingress_renders_with_and_without_an_issuer(tls: dict[str, Any],
         assert issuer is None and "tls" not in ingress["spec"]
     else:
         assert issuer == "letsencrypt-prod"
-        assert ingress["spec"]["tls"][0]["hosts"] == ["cart.acme.io"]
+        assert ingress["spec"]["tls"][0]["hosts"] == ["cart-qa.acme.io"]
 
 
 # --- repository access ------------------------------------------------------------------------

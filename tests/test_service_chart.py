@@ -22,6 +22,7 @@ import yaml
 from gitops_scaffold.context import resolve
 from gitops_scaffold.model import Answers
 from gitops_scaffold.render import TEMPLATES_DIR, flatten, instances, render, render_instance
+from tests.crd_checks import crd_errors
 from tests.helm_checks import (
     PROJECT_KINDS,
     group_of,
@@ -519,6 +520,7 @@ def test_external_secret(rendered: Rendered) -> None:
             store = {"kind": "ClusterSecretStore", "name": "aws-secrets-manager"}
             assert obj["spec"]["secretStoreRef"] == store
             assert obj["spec"]["target"] == {"name": obj["metadata"]["name"], "creationPolicy": "Owner"}
+            assert crd_errors(obj) == []  # the external-secrets CRD: schema and CEL rules
         if release.service["database_secret"]:
             db = release.named("ExternalSecret", f"{release.name}-secrets")
             assert db["spec"]["dataFrom"] == [{"extract": {"key": release.service["database_secret"]}}]

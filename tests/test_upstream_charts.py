@@ -23,11 +23,11 @@ import pytest
 import yaml
 
 from gitops_scaffold.context import resolve
-from gitops_scaffold.model import Answers
 from gitops_scaffold.render import flatten, render
 from tests.chart_keys import dead_keys
+from tests.factory import checked
 from tests.helm_checks import parse_manifests, render_manifests, write_tree
-from tests.test_platform import BARE, EXAMPLE_ANSWERS, TWO_EKS
+from tests.test_platform import BARE, EXAMPLE_ANSWERS, NEW_EKS, TWO_EKS
 
 Tree = dict[str, str]
 CHARTS = Path(__file__).parent / "resources" / "upstream" / "charts"
@@ -90,22 +90,25 @@ def _alb() -> dict[str, Any]:
     answers.pop("platform")
     answers["argocd"].pop("ingress_class")
     answers["ingress"] = {"controller": "aws-load-balancer-controller"}
-    answers["services"][0]["ingress"] = {"host": "cart.acme.io"}
+    # qa and stage share cluster eu: each gets its own host (one host+path per cluster).
+    answers["services"][0]["ingress"] = {"host": "cart.acme.io", "hosts": {"qa": "cart-qa.acme.io"}}
     return answers
 
 
 def _variant(name: str) -> dict[str, Any]:
     if name == "alb":
         return _alb()
+    if name == "new-eks":  # the ALB controller by default, with its own ACME issuer
+        return copy.deepcopy(NEW_EKS)
     answers = copy.deepcopy({"example": EXAMPLE_ANSWERS, "two-eks": TWO_EKS, "bare": BARE}[name])
     answers["tls"] = ACME
     return answers
 
 
-@pytest.fixture(scope="module", params=["example", "two-eks", "bare", "alb"])
+@pytest.fixture(scope="module", params=["example", "two-eks", "bare", "alb", "new-eks"])
 def case(request: pytest.FixtureRequest) -> tuple[str, Tree]:
     answers = _variant(request.param)
-    return request.param, flatten(render(resolve(Answers.model_validate(answers))))
+    return request.param, flatten(render(resolve(checked(answers))))
 
 
 # --- dead keys --------------------------------------------------------------------------------
@@ -117,6 +120,14 @@ def test_argocd_values_set_only_keys_the_argo_cd_chart_reads(case: tuple[str, Tr
     assert dead_keys(values, ARGO_CD, FREE_FORM["argo-cd"]) == []
 
 
+def _per_cluster_values(tree: Tree, name: str) -> list[dict[str, Any]]:
+    """The valuesObject of each of the add-on's Applications (cluster name, IRSA role, ...)."""
+    path = f"apps/platform/{name}/application.yaml"
+    apps = [d for d in yaml.safe_load_all(tree.get(path, "")) if d and d.get("kind") == "Application"]
+    sources = [s for app in apps for s in app["spec"].get("sources", [app["spec"].get("source", {})])]
+    return [s["helm"]["valuesObject"] for s in sources if "valuesObject" in s.get("helm", {})]
+
+
 def test_addon_values_set_only_keys_their_charts_read(case: tuple[str, Tree]) -> None:
     _, tree = case
     checked = 0
@@ -124,10 +135,11 @@ def test_addon_values_set_only_keys_their_charts_read(case: tuple[str, Tree]) ->
         path = f"apps/platform/{name}/values.yaml"
         if path not in tree:
             continue
-        values = yaml.safe_load(tree[path])
-        found = dead_keys(values, chart, FREE_FORM.get(name, frozenset()), READ_ELSEWHERE.get(name))
-        assert found == [], name
-        checked += 1
+        # The shared values file, and what each cluster's Application adds to it.
+        for values in [yaml.safe_load(tree[path]), *_per_cluster_values(tree, name)]:
+            found = dead_keys(values, chart, FREE_FORM.get(name, frozenset()), READ_ELSEWHERE.get(name))
+            assert found == [], name
+            checked += 1
     assert checked >= 3
 
 
@@ -174,9 +186,9 @@ def _as_configmap_value(value: Any) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("variant", ["example", "bare"])
+@pytest.mark.parametrize("variant", ["example", "bare", "new-eks"])
 def test_argocd_settings_reach_the_rendered_configmaps(variant: str, tmp_path: Path) -> None:
-    tree = flatten(render(resolve(Answers.model_validate(_variant(variant)))))
+    tree = flatten(render(resolve(checked(_variant(variant)))))
     values = yaml.safe_load(tree["argocd/values.yaml"])["argo-cd"]
     objects = _render_umbrella(tree, tmp_path)
 
@@ -209,9 +221,10 @@ def test_argocd_settings_reach_the_rendered_configmaps(variant: str, tmp_path: P
 
 
 @pytest.mark.slow
-def test_server_ingress_on_an_alb(tmp_path: Path) -> None:
+@pytest.mark.parametrize("variant", ["alb", "new-eks"])
+def test_server_ingress_on_an_alb(variant: str, tmp_path: Path) -> None:
     """argo-cd 10.x's own AWS settings: an ALB Ingress plus the gRPC Service for the CLI."""
-    tree = flatten(render(resolve(Answers.model_validate(_alb()))))
+    tree = flatten(render(resolve(checked(_variant(variant)))))
     objects = _render_umbrella(tree, tmp_path)
     (ingress,) = [o for o in objects if o["kind"] == "Ingress"]
     assert ingress["spec"]["ingressClassName"] == "alb"
@@ -227,7 +240,7 @@ def test_server_ingress_on_an_alb(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_server_ingress_follows_the_answers(tmp_path: Path) -> None:
-    tree = flatten(render(resolve(Answers.model_validate(_variant("two-eks")))))
+    tree = flatten(render(resolve(checked(_variant("two-eks")))))
     objects = _render_umbrella(tree, tmp_path)
     (ingress,) = [o for o in objects if o["kind"] == "Ingress"]
     assert ingress["spec"]["ingressClassName"] == "internal"
@@ -239,10 +252,14 @@ def test_server_ingress_follows_the_answers(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("addon", sorted(ADDON_CHARTS))
-def test_addon_chart_renders_with_our_values(addon: str) -> None:
-    answers = _variant("alb" if addon == "aws-load-balancer-controller" else "example")
-    tree = flatten(render(resolve(Answers.model_validate(answers))))
+@pytest.mark.parametrize(
+    ("addon", "variant"),
+    # The seed (ingress-nginx) and a new repo on EKS (the ALB controller by default).
+    [(a, "example") for a in sorted(ADDON_CHARTS) if a != "aws-load-balancer-controller"]
+    + [(a, "new-eks") for a in sorted(ADDON_CHARTS) if a != "ingress-nginx"],
+)
+def test_addon_chart_renders_with_our_values(addon: str, variant: str) -> None:
+    tree = flatten(render(resolve(checked(_variant(variant)))))
     values = yaml.safe_load(tree[f"apps/platform/{addon}/values.yaml"])
     if addon in {"karpenter", "aws-load-balancer-controller"}:
         # Per-cluster values from the Application (valuesObject) complete the shared file.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitops_scaffold import answers as answers_file
+from gitops_scaffold import ingress_choice
 from gitops_scaffold.apply import locked, work_dir
 from gitops_scaffold.commands.pipeline import finish
 from gitops_scaffold.constants import ANSWERS_FILE, JOURNAL, META_FILE, STATE_DIR
@@ -36,20 +37,25 @@ def answers_to_render(dest: Path, answers: Path | None, defaults: bool, data: li
 
 def init(dest: Path, answers_path: Path, dry_run: bool = False, commit: bool = False) -> Result:
     """A new gitops-config repository in ``dest`` from the answers file."""
-    doc, answers = answers_file.load(answers_path)
+    doc, _ = answers_file.load(answers_path)
     dest = dest.resolve()
+    # The default ingress controller is chosen once, here, and written down (ingress_choice.py).
+    text, recorded = ingress_choice.record(dest / ANSWERS_FILE, doc.text, running=None)
+    answers = answers_file.validate(answers_file.parse(answers_path, text))
     if not dry_run and (work_dir(dest) / JOURNAL).is_file():
         with locked(dest):  # finishes an init killed after its commit point
             pass
     _check_new_destination(dest)
     plan = make_plan(dest, render(resolve(answers)), {})
     # Line numbers of later messages are those of this text; the modeline is one comment line.
-    answers_text = answers_file.with_schema_modeline(doc.text)
+    answers_text = answers_file.with_schema_modeline(text)
     plan.internal[ANSWERS_FILE] = answers_text
     plan.internal[META_FILE] = encode_meta(answers_text)
     plan.internal[STATE_GITIGNORE] = "# scaffold's transaction folder, when the repo has no .git\ntxn/\n"
     if dry_run:
-        return finish("init", dest, plan, dry_run=True)
+        result = finish("init", dest, plan, dry_run=True)
+        result.notes += [recorded] if recorded else []
+        return result
     if commit:
         check_git_identity(dest)  # before anything is written: exit 2 means nothing was
     try:
@@ -60,6 +66,7 @@ def init(dest: Path, answers_path: Path, dry_run: bool = False, commit: bool = F
     with locked(dest):
         _check_new_destination(dest)  # again, under the lock: a concurrent init may have won
         result = finish("init", dest, plan, dry_run=False)
+    result.notes += [recorded] if recorded else []
     result.next_steps = _init_next_steps(dest, answers, committed=commit and git_ready)
     if commit and git_ready:
         try:

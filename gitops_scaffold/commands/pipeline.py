@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_scaffold import answers as answers_file
-from gitops_scaffold import migrations
+from gitops_scaffold import ingress_choice, migrations
 from gitops_scaffold.answers import Document
 from gitops_scaffold.apply import apply_writes, locked, unified_diff
 from gitops_scaffold.constants import ANSWERS_FILE, META_FILE, STATE_DIR
@@ -77,9 +77,10 @@ def run(
         else:
             migrations.refuse_old(doc)
         old = answers_file.validate(doc)
-        new_text = (
-            doc.text if change_answers is None else _same_line_endings(disk_text, change_answers(doc, old))
-        )
+        changed = doc.text if change_answers is None else change_answers(doc, old)
+        # The default controller decides only once: an absent key is written as what runs.
+        changed, recorded = ingress_choice.record(path, changed, ingress_choice.running_controller(repo))
+        new_text = _same_line_endings(disk_text, changed) if changed != doc.text else doc.text
         new = _validate_change(repo / ANSWERS_FILE, new_text, changed=new_text != doc.text)
         if guard_environments:
             _refuse_environment_drift(old, new)
@@ -94,7 +95,7 @@ def run(
             _refuse_edited_removals(plan)
         _refuse_unresolved_conflicts(plan)
         result = finish(command, repo, plan, dry_run)
-        result.notes += notes
+        result.notes += [*notes, *([recorded] if recorded else [])]
         return result
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitops_scaffold import answers as answers_file
-from gitops_scaffold import migrations
+from gitops_scaffold import ingress_choice, migrations
 from gitops_scaffold.apply import locked, work_dir
 from gitops_scaffold.commands.pipeline import existing_repo
 from gitops_scaffold.constants import ANSWERS_FILE, JOURNAL
@@ -30,7 +30,10 @@ def status(repo: Path) -> Status:
     disk_text = answers_file.read_text(repo / ANSWERS_FILE)
     doc = answers_file.parse(repo / ANSWERS_FILE, disk_text)
     migrations.refuse_old(doc)
-    answers = answers_file.validate(doc)
+    answers_file.validate(doc)
+    # What the next command renders: an absent ingress.controller recorded as what runs.
+    text, _ = ingress_choice.record(doc.path, doc.text, ingress_choice.running_controller(repo))
+    answers = answers_file.validate(answers_file.parse(doc.path, text))
     meta = load_meta(repo)
     report = Status(repo=repo, rendered_by=str(meta.get("version", "unknown")))
     report.answers_changed = meta.get("answers") != answers_digest(disk_text)

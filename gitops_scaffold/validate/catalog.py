@@ -270,8 +270,9 @@ DUPLICATE_INGRESS = Rule(
 INGRESS_NGINX_RETIRED = Rule(
     "GS030",
     "ingress-nginx-retired",
-    # A notice, not a failure: existing repos keep passing CI (`--fail-on info` makes it one).
-    Severity.info,
+    # A warning fails `scaffold validate` (default --fail-on warning); a choice recorded in
+    # scaffold.yaml is reported as info, so a repo that keeps ingress-nginx knowingly passes CI.
+    Severity.warning,
     "ingress-nginx is retired upstream",
     "An Application installs the ingress-nginx controller. The Kubernetes project retired "
     "ingress-nginx in March 2026: chart 4.15.1 (controller v1.15.1) is the last release, and no "
@@ -280,7 +281,9 @@ INGRESS_NGINX_RETIRED = Rule(
     "Move to a maintained controller: on EKS set `ingress: {controller: "
     "aws-load-balancer-controller}` in scaffold.yaml (ALBs, certificates from ACM), or install "
     "another Ingress or Gateway API implementation. To keep ingress-nginx knowingly, record "
-    "`ingress: {controller: ingress-nginx}` in scaffold.yaml, or pass `--ignore GS030`.",
+    "`ingress: {controller: ingress-nginx}` in scaffold.yaml (gitops-scaffold writes it when it "
+    "renders): the finding is then info, which the default `--fail-on warning` lets pass; or "
+    "suppress it in the Application (`# scaffold-validate: ignore GS030 -- reason`).",
 )
 
 _LINT_RULES = [

@@ -89,7 +89,16 @@ def test_user_edits_survive_add_service_byte_for_byte(repo: Path) -> None:
     edited_values, edited_answers = values.read_bytes(), answers.read_text()
     grow.add_service(repo, "cart", "web")
     assert values.read_bytes() == edited_values
-    assert answers.read_text().startswith(edited_answers)  # the new service is appended below
+    # Every line kept, in order; the lines added are the new service's, after the last service
+    # (and before the ingress controller init recorded at the end).
+    import difflib
+
+    diff = list(difflib.ndiff(edited_answers.splitlines(), answers.read_text().splitlines()))
+    assert [line for line in diff if line.startswith("- ")] == []
+    added = [line[2:] for line in diff if line.startswith("+ ")]
+    assert added[0] == "- name: cart" and yaml.safe_load("\n".join(added))[0]["team"] == "web"
+    after = answers.read_text().split("\n".join(added), 1)[1]
+    assert after.lstrip("\n").startswith("# ingress-nginx, recorded by scaffold")
 
 
 def test_edit_and_template_change_merge_cleanly(repo: Path) -> None:

@@ -349,17 +349,61 @@ def test_addon_chart_pins_an_image_updater_that_is_not_listed(tmp_path: Path) ->
     assert set(before.splitlines()) <= set((repo / "scaffold.yaml").read_text().splitlines())
 
 
-def test_upgrading_a_previous_release_repo_keeps_ingress_nginx(old_repo: Path) -> None:
+OLD_PLATFORM = """platform:
+  - {name: ingress-nginx}
+  - {name: cert-manager}
+  - {name: external-secrets}
+  - {name: karpenter}
+"""
+DEV_ON_EKS = """    server: https://kubernetes.default.svc
+    eks:
+      cluster_name: dev-eks
+      role_arn: "arn:aws:iam::123456789012:role/argocd-manager"
+"""
+
+
+@pytest.mark.parametrize("all_eks", [False, True], ids=["as-written", "default-now-alb"])
+def test_upgrading_a_previous_release_repo_keeps_ingress_nginx(old_repo: Path, all_eks: bool) -> None:
+    """0.1.0 had no ingress.controller and ran ingress-nginx; upgrade writes that choice down.
+
+    default-now-alb: the user has since made every cluster EKS and dropped the platform: list
+    (it named the defaults), so the new default would be the AWS Load Balancer Controller; the
+    repository still runs ingress-nginx, and upgrade must not swap it behind every ingress.
+    """
     answers = old_repo / "scaffold.yaml"
     # The host clash 0.1.0 allowed is resolved first, as in the test above.
-    answers.write_text(
-        answers.read_text().replace(
-            "      path: /api/v1\n",
-            "      path: /api/v1\n"
-            "      hosts: {dev: orders-dev.internal.acme.com, staging: orders-stg.internal.acme.com}\n",
-        )
+    text = answers.read_text().replace(
+        "      path: /api/v1\n",
+        "      path: /api/v1\n"
+        "      hosts: {dev: orders-dev.internal.acme.com, staging: orders-stg.internal.acme.com}\n",
     )
-    assert upgrade_command.upgrade(old_repo).exit_code == 0
+    if all_eks:
+        text = text.replace(OLD_PLATFORM, "").replace(
+            "    server: https://kubernetes.default.svc\n", DEV_ON_EKS
+        )
+    text = text.replace("version: 1\n", "# reviewed by platform\nversion: 1\n")
+    answers.write_text(text)
+    nginx_values = old_repo / "apps/platform/ingress-nginx/values.yaml"
+    nginx_values.write_text(nginx_values.read_text() + "# tuned after the load test\n")
+    values = old_repo / "apps/services/orders/values-prod.yaml"
+    values.write_text(values.read_text() + "# prod: pinned after incident 42\n")
+
+    result = upgrade_command.upgrade(old_repo)
+
+    assert result.exit_code == 0 and result.plan.conflicts == []
+    after = answers.read_text()
+    # Every byte the user wrote is kept; only the recorded controller is added.
+    assert after.startswith(text)
+    assert yaml.safe_load(after[len(text) :]) == {"ingress": {"controller": "ingress-nginx"}}
+    (note,) = [n for n in result.notes if "ingress.controller" in n]
+    assert "what this repository runs" in note
+    assert ("the default here would be aws-load-balancer-controller" in note) is all_eks
     assert (old_repo / "apps/platform/ingress-nginx/application.yaml").is_file()
+    assert nginx_values.read_text().endswith("# tuned after the load test\n")
+    assert values.read_text().endswith("# prod: pinned after incident 42\n")
     assert not (old_repo / "apps/platform/aws-load-balancer-controller").exists()
-    assert "ingress" not in yaml.safe_load((old_repo / "scaffold.yaml").read_text())
+    service_values = yaml.safe_load((old_repo / "apps/services/orders/values.yaml").read_text())
+    assert service_values["ingress"]["className"] == "nginx"
+    # A second command changes nothing in scaffold.yaml: the choice is recorded.
+    again = upgrade_command.upgrade(old_repo)
+    assert answers.read_text() == after and not [n for n in again.notes if "ingress.controller" in n]
