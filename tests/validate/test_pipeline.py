@@ -354,3 +354,14 @@ def test_a_chart_kept_loaded_renders_as_a_fresh_load(tmp_path: Path) -> None:
     fresh = [rendering.run_job(job) for job in jobs]
     assert kept == fresh
     assert kept[0]["manifests"] != kept[1]["manifests"]
+
+
+def test_workers_collect_go_garbage_less_often_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Helm's Go runtime in a worker starts with GOGC=400 (less CPU), or with the user's GOGC."""
+    import os
+
+    monkeypatch.delenv("GOGC", raising=False)
+    assert set(pool.run_all(os.getenv, ["GOGC"] * pool.MIN_PARALLEL_JOBS)) == {pool.WORKER_GOGC}
+    assert os.environ.get("GOGC") is None  # the parent is left as it was
+    monkeypatch.setenv("GOGC", "150")
+    assert set(pool.run_all(os.getenv, ["GOGC"] * pool.MIN_PARALLEL_JOBS)) == {"150"}

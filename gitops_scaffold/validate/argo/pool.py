@@ -19,6 +19,11 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
+# Go's garbage collector in a worker (Helm's runtime): collect when the heap has grown by this
+# many percent (Go's default is 100). Measured on one process rendering 800 charts: 17-24 % less
+# CPU, peak memory 73 -> 90 MiB. A worker lives for one run; a GOGC the user set is kept.
+WORKER_GOGC = "400"
+
 # Below this many jobs the pool's start-up costs more than it saves (about 25 ms per render,
 # against roughly 0.5 s to start and import in a worker on a loaded 2-core machine).
 MIN_PARALLEL_JOBS = 24
@@ -30,6 +35,11 @@ def workers() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not Linux
         return os.cpu_count() or 1
+
+
+def _start_worker() -> None:
+    """Before anything loads Helm's Go runtime in a new worker (it reads GOGC as it starts)."""
+    os.environ.setdefault("GOGC", WORKER_GOGC)
 
 
 def _serial(function: Callable[[T], R], jobs: Sequence[T]) -> list[R]:
@@ -49,7 +59,9 @@ class Workers:
             from concurrent.futures import ProcessPoolExecutor
 
             context = multiprocessing.get_context("spawn")
-            self._executor = ProcessPoolExecutor(max_workers=self.count, mp_context=context)
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.count, mp_context=context, initializer=_start_worker
+            )
             for _ in range(self.count if warm_up is not None else 0):
                 self._executor.submit(warm_up)
         except (OSError, ValueError, NotImplementedError, ImportError):
