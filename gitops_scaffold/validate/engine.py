@@ -45,7 +45,7 @@ class Options:
     repo_urls: list[str] = field(default_factory=list)  # URLs naming this repository
     production: str | None = None  # regex for production Applications (non-scaffold repos)
     ignore: set[str] = field(default_factory=set)  # rule ids to skip
-    cache: bool = True  # reuse and store chart renders (--no-cache: off)
+    cache: bool = True  # reuse and store reports and chart renders (--no-cache: off)
     parallel: bool = True  # render on every core when there are enough charts
 
 
@@ -72,7 +72,8 @@ def validate(root: Path, options: Options | None = None) -> Report:
         report = run.report()
     finally:
         run.close()
-    if key is not None:
+    # Stored only if the tree is still the one the key was taken of (not edited during the run).
+    if key is not None and _memo_key(root, options, use_helm) == key:
         cache.put(key, memo.to_payload(report))
     return report
 

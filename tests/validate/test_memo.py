@@ -137,3 +137,23 @@ def test_the_tree_digest_covers_every_file_but_git_and_unread_folders(tmp_path: 
     assert memo.tree_digest(root) != with_chart
     (root / "a/x.yaml").rename(root / "a/y.yaml")
     assert memo.tree_digest(root) not in {base, with_chart}
+
+
+def test_a_tree_edited_during_the_run_is_not_stored(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = engine._Run.report
+    readme = repo / "README.md"
+    original = readme.read_text(encoding="utf-8")
+
+    def edit_midway(run: Any) -> Report:
+        report = real(run)
+        readme.write_text("edited while validate ran\n", encoding="utf-8")
+        return report
+
+    monkeypatch.setattr(engine._Run, "report", edit_midway)
+    validate(repo, Options(parallel=False))
+    monkeypatch.undo()
+    monkeypatch.setenv("SCAFFOLD_CACHE_DIR", str(repo.parent / "cache"))
+    readme.write_text(original, encoding="utf-8")  # back to the tree the run began with
+    runs = Runs(monkeypatch)
+    validate(repo, Options(parallel=False))
+    assert runs.count == 1  # what that run saw was half the old tree: nothing was stored for it
