@@ -97,7 +97,7 @@ class GoRenderer:
     ) -> list[list[str]] | None:
         """Each job's strings in one `tpl` call (see _SEPARATOR), or None when that cannot
         stand for one call per string (then the caller renders them one by one)."""
-        unique = {s for _, strings in jobs for s in strings}
+        unique = list(dict.fromkeys(s for _, strings in jobs for s in strings))  # in order: one error
         if not unique or any(_SEPARATOR in text or _scoped(text) for text in unique):
             return None
         for text in unique:
