@@ -82,22 +82,16 @@ def expand_appsets(root: Path, docs: list[Document]) -> Expanded:
             continue
         if not generated:
             findings.append(
-                _with_severity(
-                    APPLICATIONSET_GENERATION.finding(
-                        doc.file,
-                        doc.line_of(("spec", "generators")),
-                        f"ApplicationSet {doc.name} generates no Application: its generators match nothing "
-                        "(a git path matching no file or folder, an empty list, a selector that drops all)",
-                    ),
-                    Severity.warning,
+                APPLICATIONSET_GENERATION.finding(
+                    doc.file,
+                    doc.line_of(("spec", "generators")),
+                    f"ApplicationSet {doc.name} generates no Application: its generators match nothing "
+                    "(a git path matching no file or folder, an empty list, a selector that drops all)",
+                    severity=Severity.warning,
                 )
             )
         apps += [App(data, doc, appset=doc.name) for data in generated]
     return Expanded(apps, findings, notes)
-
-
-def _with_severity(f: Finding, severity: Severity) -> Finding:
-    return Finding(f.file, f.line, f.rule, f.message, severity, f.context)
 
 
 def _line_of_message(doc: Document, message: str) -> int:

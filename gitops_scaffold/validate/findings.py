@@ -64,5 +64,8 @@ class Rule:
     explanation: str
     fix: str
 
-    def finding(self, file: str, line: int, message: str, context: str = "") -> Finding:
-        return Finding(file, line, self.id, message, self.severity, context)
+    def finding(
+        self, file: str, line: int, message: str, context: str = "", severity: Severity | None = None
+    ) -> Finding:
+        """A finding of this rule, at the rule's severity unless ``severity`` says otherwise."""
+        return Finding(file, line, self.id, message, self.severity if severity is None else severity, context)

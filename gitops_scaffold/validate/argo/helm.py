@@ -277,24 +277,22 @@ class Helm:
         if match:
             rel = self._template_file(request.chart, match.group(1))
             line = int(match.group(2))
-            return _with(rule.finding(rel, line, f"{message}", request.context), severity)
+            return rule.finding(rel, line, f"{message}", request.context, severity)
         at = _SCHEMA_AT.search(text)
         if at:
             pointer = tuple(p for p in at.group(1).split("/") if p)
             file, line = self._values_line(request, pointer)
-            return _with(
-                rule.finding(
-                    file,
-                    line,
-                    f"values fail {request.chart}/values.schema.json at {at.group(1)}: {at.group(2)}",
-                    request.context,
-                ),
+            return rule.finding(
+                file,
+                line,
+                f"values fail {request.chart}/values.schema.json at {at.group(1)}: {at.group(2)}",
+                request.context,
                 severity,
             )
         where = f"{request.chart}/{path}" if path and not path.startswith("/") else request.chart
         if path.startswith("templates") or not path:
             where = f"{request.chart}/Chart.yaml"
-        return _with(rule.finding(where, 0, message, request.context), severity)
+        return rule.finding(where, 0, message, request.context, severity)
 
     def _values_line(self, request: RenderRequest, pointer: tuple[str, ...]) -> tuple[str, int]:
         """The last values file that sets ``pointer`` (or its nearest parent), and the line."""
@@ -305,10 +303,6 @@ class Helm:
                     if doc.file == file and pointer[:depth] in doc.positions:
                         return file, doc.positions[pointer[:depth]]
         return candidates[-1], 0
-
-
-def _with(finding: Finding, severity: Severity) -> Finding:
-    return Finding(finding.file, finding.line, finding.rule, finding.message, severity, finding.context)
 
 
 def compose_values(request: RenderRequest) -> dict[str, Any]:

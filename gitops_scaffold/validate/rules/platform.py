@@ -38,16 +38,12 @@ def retired_ingress_nginx(ctx: Context) -> Iterator[Finding]:
     for app in ctx.apps:
         for key, source in app.sources():
             if _is_ingress_nginx(source):
-                finding = INGRESS_NGINX_RETIRED.finding(
+                yield INGRESS_NGINX_RETIRED.finding(
                     app.file,
                     app.locate((*key, "repoURL")),
                     f"{app.name}: installs ingress-nginx, retired upstream in March 2026 "
                     "(no more releases or security fixes)"
                     + ("; kept as scaffold.yaml records (ingress.controller)" if known else ""),
                     app.context,
+                    Severity.info if known else None,
                 )
-                yield _as_info(finding) if known else finding
-
-
-def _as_info(finding: Finding) -> Finding:
-    return Finding(finding.file, finding.line, finding.rule, finding.message, Severity.info, finding.context)
