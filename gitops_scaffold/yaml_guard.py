@@ -144,7 +144,7 @@ def safe_load_all(text: str) -> list[Any]:
 def load_all_plain(text: str) -> tuple[list[Any], bool]:
     """``safe_load_all``, and whether every document is plain: string-keyed maps, lists,
     strings, numbers, booleans and nulls only (what JSON holds exactly)."""
-    if "&" not in text or "*" not in text:  # no anchor or no alias: nothing can expand
+    if no_aliases(text):
         loader = _BaseLoader(text)
         try:
             documents = []
@@ -156,6 +156,12 @@ def load_all_plain(text: str) -> tuple[list[Any], bool]:
         finally:
             loader.dispose()
     return list(yaml.load_all(text, Loader=GuardedLoader)), False
+
+
+def no_aliases(text: str) -> bool:
+    """Whether ``text`` cannot hold a YAML alias (one needs an ``&anchor`` and a ``*ref``), so
+    ``construct_plain`` may build its nodes: nothing in it can expand."""
+    return "&" not in text or "*" not in text
 
 
 class Unusual(Exception):

@@ -26,6 +26,7 @@ from gitops_scaffold.yaml_guard import (
     Unusual,
     check_aliases,
     construct_plain,
+    no_aliases,
     read_text,
     safe_load_all,
 )
@@ -196,7 +197,7 @@ def parse_text(text: str, rel: str) -> tuple[list[Document], list[Finding]]:
     docs: list[Document] = []
     problems: list[Finding] = []
     loader = _Loader(text)
-    plain = "&" not in text or "*" not in text  # no alias can occur: construct_plain may build it
+    plain = no_aliases(text)
     try:
         index = 0
         while loader.check_node():
