@@ -47,3 +47,13 @@ def test_preview_names_the_extra_it_needs(tmp_path: Path, without_helm: None) ->
     result = CliRunner().invoke(app, ["preview", str(repo)])
     assert result.exit_code == 2
     assert "pip install 'gitops-scaffold[validate]'" in result.stderr
+
+
+def test_validate_helm_without_the_extra_is_one_line(tmp_path: Path, without_helm: None) -> None:
+    """--helm asks for what is not installed: one line and exit 2, before any cache is consulted."""
+    repo = init_repo(tmp_path, EXAMPLE.read_text())
+    result = CliRunner().invoke(app, ["validate", str(repo), "--helm"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [
+        "scaffold: --helm needs helm-python-sdk: pip install 'gitops-scaffold[validate]'"
+    ]

@@ -61,13 +61,15 @@ def validate(root: Path, options: Options | None = None) -> Report:
             f"--ignore: unknown rule id(s) {', '.join(unknown)}; see `scaffold validate --rules`"
         )
     use_helm = options.helm if options.helm is not None else helm_available()
+    if use_helm and not helm_available():  # before the memo key, which asks Helm its version
+        raise UserInputError("--helm needs helm-python-sdk: pip install 'gitops-scaffold[validate]'")
     key = _memo_key(root, options, use_helm)
     cache = Cache(enabled=key is not None)
     if key is not None:
         earlier = memo.from_payload(cache.get(key), str(root))
         if earlier is not None:
             return earlier
-    run = _Run(root, options)
+    run = _Run(root, options, use_helm)
     try:
         report = run.report()
     finally:
@@ -133,7 +135,7 @@ def interrupted_transaction(root: Path) -> list[str]:
 class _Run:
     """The steps of one run, in order; each adds findings and notes."""
 
-    def __init__(self, root: Path, options: Options) -> None:
+    def __init__(self, root: Path, options: Options, use_helm: bool) -> None:
         self.root = root
         self.options = options
         self._charts_digest: str | None = None
@@ -143,12 +145,9 @@ class _Run:
         self.argo = ArgoSchemas(options.schemas)
         self.kube, note = kube_schemas(options.kube_version)
         self.notes += [note] if note else []
-        self.helm = self._helm()
+        self.helm = self._helm(use_helm)
 
-    def _helm(self) -> Helm | None:
-        use_helm = self.options.helm if self.options.helm is not None else helm_available()
-        if use_helm and not helm_available():
-            raise UserInputError("--helm needs helm-python-sdk: pip install 'gitops-scaffold[validate]'")
+    def _helm(self, use_helm: bool) -> Helm | None:
         if not use_helm:
             self.notes.append(
                 "charts were not linted or rendered"
